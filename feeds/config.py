@@ -1,0 +1,370 @@
+"""Load and validate the configuration directory into typed ``Settings``.
+
+The directory holds ``feeds.toml``, ``sources.toml``, ``categories.toml`` and
+``disclaimers.toml``. Every file is read once; an unknown key, a value of the
+wrong type or a missing file raises ``ConfigError`` naming the file and the
+key. Settings are passed explicitly to the stages, never kept globally.
+
+Relative paths (the SQLite database, the output directory, capture folders)
+are resolved against one base: the *instance directory*, which is the parent
+of the configuration directory. For the bundled ``config/`` that is the
+project root.
+
+Environment: ``FEEDS_CONFIG`` selects the directory (``--config`` wins over
+it), ``FEEDS_DATABASE_URL`` overrides ``[database] url``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from feeds.errors import ConfigError
+from feeds.models import Category, Source, SourceKind
+
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class DisclaimerRule:
+    kind: str
+    pattern: str  # a regular expression, matched case-insensitively
+
+
+@dataclass(frozen=True)
+class DisclaimerSettings:
+    rules: tuple[DisclaimerRule, ...]
+    rights_template: str
+    footer: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_dir: Path
+    base_dir: Path
+    database_url: str
+    output_dir: Path
+    base_url: str
+    server_host: str
+    server_port: int
+    timezone: str
+    items_per_feed: int
+    cycle_seconds: int
+    allow_networks: tuple[str, ...]
+    sources: tuple[Source, ...]
+    categories: tuple[Category, ...]
+    disclaimers: DisclaimerSettings
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def default_category(self) -> Category:
+        for category in self.categories:
+            if category.default:
+                return category
+        return self.categories[0]
+
+    def source(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise ConfigError(f"no source with id {source_id!r}", file="sources.toml")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def config_dir_from(arg: str | os.PathLike[str] | None = None) -> Path:
+    """The configuration directory: ``--config``, else ``FEEDS_CONFIG``, else the bundled one."""
+    chosen = arg or os.environ.get("FEEDS_CONFIG")
+    return Path(chosen).resolve() if chosen else DEFAULT_CONFIG_DIR
+
+
+def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
+    directory = config_dir_from(config_dir)
+    if not directory.is_dir():
+        raise ConfigError("configuration directory not found", file=str(directory))
+    base = directory.parent
+    main = _Table(_read(directory / "feeds.toml"), "feeds.toml")
+    sources_doc = _Table(_read(directory / "sources.toml"), "sources.toml")
+    categories_doc = _Table(_read(directory / "categories.toml"), "categories.toml")
+    disclaimers_doc = _Table(_read(directory / "disclaimers.toml"), "disclaimers.toml")
+
+    main.only("database", "output", "server", "defaults", "fetch")
+    database = main.table("database")
+    database.only("url")
+    output = main.table("output")
+    output.only("dir", "base_url")
+    server = main.table("server")
+    server.only("host", "port")
+    defaults = main.table("defaults")
+    defaults.only("timezone", "items_per_feed", "cycle_seconds")
+    fetch = main.table("fetch")
+    fetch.only("allow_networks")
+
+    timezone = defaults.get("timezone", str, "Asia/Shanghai", check=_timezone)
+    database_url = os.environ.get("FEEDS_DATABASE_URL") or database.get(
+        "url", str, "sqlite:///var/feeds.db", check=_database_url
+    )
+    base_url = output.get("base_url", str, "http://127.0.0.1:8080/", check=_http_url)
+    if not base_url.endswith("/"):
+        base_url += "/"
+
+    categories = _categories(categories_doc)
+    slugs = {c.slug for c in categories}
+    sources = _sources(sources_doc, base, timezone, slugs)
+
+    return Settings(
+        config_dir=directory,
+        base_dir=base,
+        database_url=_resolve_sqlite(database_url, base),
+        output_dir=_resolve(output.get("dir", str, "public"), base),
+        base_url=base_url,
+        server_host=server.get("host", str, "127.0.0.1"),
+        server_port=server.get("port", int, 8080, check=_port),
+        timezone=timezone,
+        items_per_feed=defaults.get("items_per_feed", int, 50, check=_positive),
+        cycle_seconds=defaults.get("cycle_seconds", int, 300, check=_positive),
+        allow_networks=tuple(fetch.get_list("allow_networks", str, [], check=_network)),
+        sources=sources,
+        categories=categories,
+        disclaimers=_disclaimers(disclaimers_doc),
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML ({exc})", file=str(path)) from None
+
+
+class _Table:
+    """A TOML table that knows where it came from, for error messages."""
+
+    def __init__(self, data: Mapping[str, Any], file: str, path: str = "") -> None:
+        self.data = data
+        self.file = file
+        self.path = path
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def error(self, name: str, message: str) -> ConfigError:
+        return ConfigError(message, file=self.file, key=self.key(name))
+
+    def only(self, *allowed: str) -> None:
+        for name in self.data:
+            if name not in allowed:
+                raise self.error(name, f"unknown key (expected one of: {', '.join(allowed)})")
+
+    def table(self, name: str) -> _Table:
+        value = self.data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.error(name, f"expected a table, got {_type_name(value)}")
+        return _Table(value, self.file, self.key(name))
+
+    def tables(self, name: str) -> list[_Table]:
+        value = self.data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.error(name, f"expected an array of tables ([[{name}]]), got {_type_name(value)}")
+        return [_Table(v, self.file, f"{self.key(name)}[{i}]") for i, v in enumerate(value)]
+
+    def get(self, name: str, kind: type, default: Any = None, *, check: Callable[[Any], str | None] | None = None) -> Any:
+        if name not in self.data:
+            if default is _REQUIRED:
+                raise self.error(name, f"missing (expected {kind.__name__})")
+            return default
+        value = self.data[name]
+        if not _is(value, kind):
+            raise self.error(name, f"expected {_kind_name(kind)}, got {_type_name(value)} {value!r}")
+        if check is not None and (problem := check(value)):
+            raise self.error(name, problem)
+        return value
+
+    def get_list(self, name: str, kind: type, default: list[Any], *, check: Callable[[Any], str | None] | None = None) -> list[Any]:
+        value = self.data.get(name, default)
+        if not isinstance(value, list) or not all(_is(v, kind) for v in value):
+            raise self.error(name, f"expected a list of {_kind_name(kind)}, got {value!r}")
+        for item in value:
+            if check is not None and (problem := check(item)):
+                raise self.error(name, problem)
+        return value
+
+
+_REQUIRED = object()
+
+
+def _is(value: Any, kind: type) -> bool:
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _kind_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", bool: "true or false"}.get(kind, kind.__name__)
+
+
+def _type_name(value: Any) -> str:
+    return {str: "string", int: "integer", bool: "boolean", float: "float", list: "array", dict: "table"}.get(
+        type(value), type(value).__name__
+    )
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _timezone(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r} (expected an IANA name such as 'Asia/Shanghai')"
+    return None
+
+
+def _database_url(value: str) -> str | None:
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+        return f"expected a sqlite:/// or postgresql+psycopg:// URL, got {value!r}"
+    return None
+
+
+def _http_url(value: str) -> str | None:
+    if not re.match(r"^https?://[^/]+", value):
+        return f"expected an http(s) URL, got {value!r}"
+    return None
+
+
+def _port(value: int) -> str | None:
+    return None if 0 <= value <= 65535 else f"expected a port number 0-65535, got {value}"
+
+
+def _positive(value: int) -> str | None:
+    return None if value > 0 else f"expected a positive integer, got {value}"
+
+
+def _network(value: str) -> str | None:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return f"expected a network such as '127.0.0.0/8', got {value!r}"
+    return None
+
+
+def _regex(value: str) -> str | None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"invalid regular expression {value!r}: {exc}"
+    return None
+
+
+def _slug(value: str) -> str | None:
+    return None if SLUG_RE.match(value) else f"expected a slug of a-z, 0-9, '-', '_', got {value!r}"
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _categories(doc: _Table) -> tuple[Category, ...]:
+    doc.only("category")
+    categories: list[Category] = []
+    for table in doc.tables("category"):
+        table.only("slug", "title", "description", "default", "keywords", "patterns", "language")
+        slug = table.get("slug", str, _REQUIRED, check=_slug)
+        if slug == "all":
+            raise table.error("slug", "'all' is reserved for the feed of every category")
+        if any(c.slug == slug for c in categories):
+            raise table.error("slug", f"duplicate category {slug!r}")
+        categories.append(
+            Category(
+                slug=slug,
+                title=table.get("title", str, slug),
+                description=table.get("description", str, ""),
+                default=table.get("default", bool, False),
+                keywords=tuple(table.get_list("keywords", str, [])),
+                patterns=tuple(table.get_list("patterns", str, [], check=_regex)),
+                language=table.get("language", str, None),
+            )
+        )
+    if not categories:
+        raise ConfigError("at least one [[category]] is required", file=doc.file, key="category")
+    if sum(c.default for c in categories) > 1:
+        raise ConfigError("only one category may have default = true", file=doc.file, key="category")
+    return tuple(categories)
+
+
+def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[Source, ...]:
+    doc.only("source")
+    sources: list[Source] = []
+    for table in doc.tables("source"):
+        table.only("id", "kind", "name", "path", "url", "category", "timezone", "language", "enabled")
+        source_id = table.get("id", str, _REQUIRED, check=_slug)
+        if any(s.id == source_id for s in sources):
+            raise table.error("id", f"duplicate source id {source_id!r}")
+        kinds = [k.value for k in SourceKind]
+        kind = table.get("kind", str, _REQUIRED, check=lambda v: None if v in kinds else f"expected one of {kinds}, got {v!r}")
+        category = table.get("category", str, _REQUIRED)
+        if category not in slugs:
+            raise table.error("category", f"unknown category {category!r} (defined: {', '.join(sorted(slugs))})")
+        path = table.get("path", str, None)
+        url = table.get("url", str, None)
+        if kind == SourceKind.CAPTURE.value and path is None:
+            raise table.error("path", "missing (a capture source needs the folder to watch)")
+        if kind != SourceKind.CAPTURE.value and url is None:
+            raise table.error("url", f"missing (a {kind} source needs a URL)")
+        sources.append(
+            Source(
+                id=source_id,
+                kind=SourceKind(kind),
+                category=category,
+                name=table.get("name", str, ""),
+                path=_resolve(path, base) if path is not None else None,
+                url=url,
+                timezone=table.get("timezone", str, timezone, check=_timezone),
+                language=table.get("language", str, None),
+                enabled=table.get("enabled", bool, True),
+            )
+        )
+    return tuple(sources)
+
+
+KINDS = ("reprint-notice", "copyright", "takedown", "liability")
+
+
+def _disclaimers(doc: _Table) -> DisclaimerSettings:
+    doc.only("rights", "rule")
+    rights = doc.table("rights")
+    rights.only("template", "footer")
+    rules = []
+    for table in doc.tables("rule"):
+        table.only("kind", "pattern")
+        kind = table.get("kind", str, _REQUIRED, check=lambda v: None if v in KINDS else f"expected one of {list(KINDS)}, got {v!r}")
+        rules.append(DisclaimerRule(kind=kind, pattern=table.get("pattern", str, _REQUIRED, check=_regex)))
+    return DisclaimerSettings(
+        rules=tuple(rules),
+        rights_template=rights.get("template", str, "© {source_name}. Original: {origin_url}"),
+        footer=rights.get("footer", bool, True),
+    )
+
+
+def _resolve(value: str, base: Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """``sqlite:///relative.db`` is resolved against the instance directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str(_resolve(url[len(prefix):], base))
+    return url

@@ -1,0 +1,137 @@
+"""Frozen values passed between the stages.
+
+The flow is ``Source`` → ``RawItem`` → ``Extracted`` → ``Article`` → ``Feed``.
+Datetimes are timezone-aware and in UTC everywhere.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+class SourceKind(str, enum.Enum):
+    CAPTURE = "capture"
+    FEED = "feed"
+    PAGE = "page"
+
+
+class Precision(str, enum.Enum):
+    """How much of a publication date was known."""
+
+    SECOND = "second"
+    MINUTE = "minute"
+    DAY = "day"
+    MONTH = "month"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured origin of articles."""
+
+    id: str
+    kind: SourceKind
+    category: str
+    name: str = ""
+    path: Path | None = None  # capture: the folder
+    url: str | None = None  # feed / page: where to fetch
+    timezone: str = "Asia/Shanghai"
+    language: str | None = None  # BCP 47 hint; detected when None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """A document a source found: the bytes of one article page or capture.
+
+    ``key`` identifies the document within its source (a file's relative path,
+    a page URL, a feed entry's guid) and ``content_hash`` its current content,
+    so unchanged documents are skipped before any parsing.
+    """
+
+    source_id: str
+    key: str
+    content: bytes
+    content_hash: str
+    media_type: str  # "text/plain" or "text/html"
+    url: str | None = None  # the page this was read from, when it has one
+    charset: str | None = None  # declared by the transport, when known
+    modified: datetime | None = None  # file mtime or HTTP Last-Modified
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of an article body as extracted, before normalization."""
+
+    text: str
+    tag: str = "p"  # p, h2, h3, li, blockquote, pre, img
+    html: str | None = None  # inline HTML of the block, when the input was HTML
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What an extractor read off a page: nothing is judged or cleaned yet."""
+
+    title: str
+    blocks: tuple[Block, ...]
+    meta: dict[str, str] = field(default_factory=dict)  # published, source, author, origin_url, ...
+    url: str | None = None  # the page's own URL
+    language: str | None = None  # declared language, when any
+
+
+@dataclass(frozen=True)
+class Disclaimer:
+    kind: str  # reprint-notice | copyright | takedown | liability
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """A normalized article; the unit that is stored and published."""
+
+    id: str
+    source_id: str
+    title: str
+    link: str | None
+    origin_url: str | None
+    source_name: str | None
+    author: str | None
+    published: datetime | None
+    updated: datetime | None
+    published_precision: Precision
+    language: str
+    summary: str
+    content_html: str
+    content_text: str
+    categories: tuple[str, ...]
+    disclaimer: Disclaimer | None
+    rights: str | None
+    content_hash: str  # of the normalized content: changes when the article is edited
+    via: tuple[str, ...] = ()  # pages the article was read from (reprints)
+    first_seen: datetime | None = None  # set by the store
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str
+    title: str
+    description: str = ""
+    default: bool = False
+    keywords: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()  # regular expressions on title and body
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Everything one published feed document holds."""
+
+    slug: str  # a category slug, or "all"
+    title: str
+    description: str
+    language: str | None
+    articles: tuple[Article, ...]  # newest first
+    updated: datetime | None  # the newest change among the articles
