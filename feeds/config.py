@@ -53,6 +53,7 @@ class Settings:
     database_url: str
     output_dir: Path
     base_url: str
+    site_title: str
     server_host: str
     server_port: int
     timezone: str
@@ -101,7 +102,7 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
     database = main.table("database")
     database.only("url")
     output = main.table("output")
-    output.only("dir", "base_url")
+    output.only("dir", "base_url", "title")
     server = main.table("server")
     server.only("host", "port")
     defaults = main.table("defaults")
@@ -127,6 +128,7 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
         database_url=_resolve_sqlite(database_url, base),
         output_dir=_resolve(output.get("dir", str, "public"), base),
         base_url=base_url,
+        site_title=output.get("title", str, "feeds"),
         server_host=server.get("host", str, "127.0.0.1"),
         server_port=server.get("port", int, 8080, check=_port),
         timezone=timezone,

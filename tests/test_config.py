@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from feeds.config import load_settings
+from feeds.errors import ConfigError
+from feeds.models import SourceKind
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(ROOT / "config", target)
+    return target
+
+
+def test_bundled_config_loads_with_documented_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FEEDS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FEEDS_CONFIG", raising=False)
+    settings = load_settings()
+    assert settings.database_url == f"sqlite:///{ROOT / 'var' / 'feeds.db'}"
+    assert settings.output_dir == ROOT / "public"
+    assert (settings.server_host, settings.server_port) == ("127.0.0.1", 8080)
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.items_per_feed == 50
+    assert settings.default_category.slug == "news"
+    inbox = settings.source("inbox")
+    assert inbox.kind is SourceKind.CAPTURE
+    assert inbox.path == ROOT / "config" / "samples" / "inbox"
+    assert settings.disclaimers.rules
+
+
+def test_relative_paths_resolve_against_the_instance_directory(config_dir: Path) -> None:
+    settings = load_settings(config_dir)
+    assert settings.output_dir == config_dir.parent / "public"
+    assert settings.database_url == f"sqlite:///{config_dir.parent / 'var' / 'feeds.db'}"
+
+
+def test_environment_selects_directory_and_database(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEEDS_CONFIG", str(config_dir))
+    monkeypatch.setenv("FEEDS_DATABASE_URL", "postgresql+psycopg://u@db.example/feeds")
+    settings = load_settings()
+    assert settings.config_dir == config_dir
+    assert settings.database_url == "postgresql+psycopg://u@db.example/feeds"
+
+
+@pytest.mark.parametrize(
+    ("file", "edit", "expected"),
+    [
+        ("feeds.toml", ("[server]", "[server]\nprot = 1"), "feeds.toml: server.prot: unknown key"),
+        ("feeds.toml", ('port = 8080', 'port = "8080"'), "feeds.toml: server.port: expected an integer, got string"),
+        ("feeds.toml", ('timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"'), "defaults.timezone: unknown time zone"),
+        ("feeds.toml", ("allow_networks = []", "allow_networks = ['nope']"), "fetch.allow_networks: expected a network"),
+        ("sources.toml", ('category = "news"', 'category = "sport"'), "sources.toml: source[0].category: unknown category"),
+        ("sources.toml", ('kind = "capture"\n', 'kind = "ftp"\n'), "sources.toml: source[0].kind: expected one of"),
+        ("categories.toml", ('slug = "news"', 'slug = "News!"'), "categories.toml: category[0].slug: expected a slug"),
+        ("disclaimers.toml", ('kind = "takedown"', 'kind = "whatever"'), "disclaimers.toml: rule[4].kind"),
+        ("feeds.toml", ("[server]", "[server"), "feeds.toml: not valid TOML"),
+    ],
+)
+def test_a_bad_value_names_its_file_and_key(config_dir: Path, file: str, edit: tuple[str, str], expected: str) -> None:
+    path = config_dir / file
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config_dir)
+    assert expected in str(caught.value)
+
+
+def test_a_missing_file_is_named(config_dir: Path) -> None:
+    (config_dir / "categories.toml").unlink()
+    with pytest.raises(ConfigError, match=r"categories\.toml: file not found"):
+        load_settings(config_dir)
+
+
+def test_cli_stops_with_one_line_and_exit_code_2_on_a_config_error(config_dir: Path) -> None:
+    path = config_dir / "feeds.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[bogus]\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "--config", str(config_dir), "status"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "feeds.toml: bogus: unknown key" in lines[0]
