@@ -50,3 +50,49 @@ def postgres_url() -> Iterator[str]:
     finally:
         engine.dispose()
     yield url
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_instance(root: Path, *, port: int = 8080, cycle_seconds: int = 300) -> Path:
+    """A complete instance under ``root``: config/ (bundled categories and disclaimers),
+    an inbox with the bundled sample captures, var/ and public/ beside it. Returns the config dir."""
+    import shutil
+
+    config = root / "config"
+    config.mkdir(parents=True)
+    for name in ("categories.toml", "disclaimers.toml"):
+        shutil.copy(ROOT / "config" / name, config / name)
+    shutil.copytree(ROOT / "config" / "samples" / "inbox", root / "inbox")
+    (config / "feeds.toml").write_text(
+        f"""
+[database]
+url = "sqlite:///var/feeds.db"
+[output]
+dir = "public"
+base_url = "http://127.0.0.1:{port}/"
+[server]
+host = "127.0.0.1"
+port = {port}
+[defaults]
+cycle_seconds = {cycle_seconds}
+""",
+        encoding="utf-8",
+    )
+    (config / "sources.toml").write_text(
+        """
+[[source]]
+id = "inbox"
+kind = "capture"
+path = "inbox"
+category = "news"
+""",
+        encoding="utf-8",
+    )
+    return config

@@ -1,0 +1,77 @@
+"""The real service as a user starts it: `python run.py --config DIR` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import feedparser
+import httpx
+
+from tests.conftest import ROOT, free_port, make_instance
+
+
+def _wait_for(url: str, deadline: float) -> httpx.Response:
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.get(url, timeout=2)
+            if response.status_code == 200:
+                return response
+        except httpx.TransportError as exc:
+            last = exc
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer 200 in time ({last})")
+
+
+def test_service_ingests_publishes_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    config = make_instance(tmp_path, port=port, cycle_seconds=1)
+    env = {k: v for k, v in os.environ.items() if k not in ("FEEDS_DATABASE_URL", "FEEDS_CONFIG")}
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        feed = _wait_for(f"{base}/feeds/all.atom", time.monotonic() + 30)
+        assert feed.headers["content-type"] == "application/atom+xml; charset=utf-8"
+        assert len(feedparser.parse(feed.content).entries) == 4
+        index = _wait_for(f"{base}/", time.monotonic() + 5)
+        assert "feeds/news.rss" in index.text
+
+        etag = feed.headers["etag"]
+        again = httpx.get(f"{base}/feeds/all.atom", headers={"If-None-Match": etag})
+        assert again.status_code == 304
+
+        # A capture dropped while running shows up within a few cycles.
+        (tmp_path / "inbox" / "new.txt").write_text(
+            "新的协商议事会召开\n发布时间:2024-12-01 09:00\n会议围绕社区治理开展协商。委员们提出了意见建议。\n",
+            encoding="utf-8",
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            response = httpx.get(f"{base}/feeds/all.rss", headers={"Accept-Encoding": "gzip"})
+            titles = [e.title for e in feedparser.parse(response.content).entries]
+            if "新的协商议事会召开" in titles:
+                break
+            time.sleep(0.3)
+        else:
+            raise AssertionError(f"the new capture never reached all.rss: {titles}")
+        raw = httpx.get(f"{base}/feeds/all.rss", headers={"Accept-Encoding": "gzip"})
+        assert raw.headers.get("content-encoding") == "gzip"
+        assert "新的协商议事会召开" in raw.text
+
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=10)
+        assert code == 0, process.stdout.read().decode() if process.stdout else ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
