@@ -1,0 +1,303 @@
+"""The article store: dedupe, reprint merge and change detection over SQLAlchemy.
+
+``Store`` is the only way the other stages reach the database; it takes and
+returns the values of ``feeds.models`` and raises ``StoreError`` naming the
+operation and the table when the database fails.
+
+Upsert rules, by ``Article.id``:
+
+* unknown id: inserted, ``first_seen = changed_at = now``; status ``new``.
+* known id, same source: a different ``content_hash`` rewrites the article's
+  fields (id and ``first_seen`` kept, ``updated = max(now, article.updated)``);
+  different categories replace the stored ones; either is status ``updated``.
+* known id, another source (a reprint of the same original): the stored
+  content stays, the reprint's page (its ``link``) and vias are added to the
+  article's vias; status ``merged``.
+* new vias alone also give ``merged``; nothing new at all gives ``unchanged``
+  and writes nothing.
+
+``changed_at`` moves to ``now`` on every write, so a feed's newest change is
+the newest ``changed_at`` of its articles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Literal
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload, sessionmaker
+
+from feeds.errors import StoreError
+from feeds.models import Article, Disclaimer, Precision
+from feeds.store.db import cause, describe, migrate, open_engine, writer
+from feeds.store.tables import ArticleCategoryRow, ArticleRow, ArticleViaRow, DocumentRow
+
+__all__ = ["Store", "UpsertResult", "UpsertStatus"]
+
+UpsertStatus = Literal["new", "updated", "unchanged", "merged"]
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What an upsert did, and which categories' feeds it touched."""
+
+    status: UpsertStatus
+    article_id: str
+    categories: frozenset[str]  # old ∪ new categories when they changed; empty when unchanged
+
+
+class Store:
+    """Articles, processed documents and source state in one SQLite or PostgreSQL database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._reads = sessionmaker(engine, expire_on_commit=False)
+        self._writes = sessionmaker(writer(engine), expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect to ``url`` and migrate its schema to the newest revision."""
+        engine = open_engine(url)
+        store = cls(engine)
+        try:
+            store.ping()
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Close every pooled connection; the store cannot be used afterwards."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({describe(self._engine.url)!r})"
+
+    # ------------------------------------------------------------------ health
+
+    def ping(self) -> None:
+        """Raise ``StoreError`` unless the database answers."""
+        try:
+            with self._engine.connect() as connection:
+                connection.execute(select(1))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"ping: cannot reach database {describe(self._engine.url)}: {cause(exc)}") from exc
+
+    # ------------------------------------------------------------------ documents
+
+    def seen(self, source_id: str, key: str) -> str | None:
+        """The content hash of the document last processed under ``key``, or None."""
+        stmt = select(DocumentRow.content_hash).where(DocumentRow.source_id == source_id, DocumentRow.key == key)
+        try:
+            with self._reads() as session:
+                return session.execute(stmt).scalar_one_or_none()
+        except SQLAlchemyError as exc:
+            raise _failure(f"read document {source_id}:{key}", "documents", exc) from exc
+
+    def mark_seen(self, source_id: str, key: str, content_hash: str, article_id: str | None, now: datetime) -> None:
+        """Record that ``key`` of ``source_id`` was processed with this content (and gave ``article_id``)."""
+        values: dict[str, Any] = {
+            "source_id": source_id,
+            "key": key,
+            "content_hash": content_hash,
+            "article_id": article_id,
+            "seen_at": _aware(now, "now"),
+        }
+        try:
+            with self._writes.begin() as session:
+                insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+                stmt = insert(DocumentRow).values(values)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[DocumentRow.source_id, DocumentRow.key],
+                    set_={name: stmt.excluded[name] for name in ("content_hash", "article_id", "seen_at")},
+                )
+                session.execute(stmt)
+        except SQLAlchemyError as exc:
+            raise _failure(f"mark document {source_id}:{key} seen", "documents", exc) from exc
+
+    # ------------------------------------------------------------------ articles
+
+    def upsert(self, article: Article, *, now: datetime) -> UpsertResult:
+        """Insert, update or merge ``article`` in one transaction (see the module docstring)."""
+        _aware(now, "now")
+        try:
+            with self._writes.begin() as session:
+                row = session.get(
+                    ArticleRow,
+                    article.id,
+                    with_for_update=True,
+                    options=[selectinload(ArticleRow.categories), selectinload(ArticleRow.vias)],
+                )
+                if row is None:
+                    session.add(_new_row(article, now))
+                    return UpsertResult("new", article.id, frozenset(article.categories))
+                return _update(row, article, now)
+        except SQLAlchemyError as exc:
+            raise _failure(f"upsert article {article.id}", "articles", exc) from exc
+
+    def feed_articles(self, category: str | None, limit: int) -> list[Article]:
+        """The newest ``limit`` articles of ``category`` (None: of all), newest first.
+
+        Newest is by publication date, or first sight when the date is unknown;
+        ties are broken by id, so the order is always the same.
+        """
+        if limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        recency = func.coalesce(ArticleRow.published, ArticleRow.first_seen)
+        stmt = select(ArticleRow).options(selectinload(ArticleRow.categories), selectinload(ArticleRow.vias))
+        if category is not None:
+            stmt = stmt.join(ArticleCategoryRow).where(ArticleCategoryRow.slug == category)
+        stmt = stmt.order_by(recency.desc(), ArticleRow.id).limit(limit)
+        try:
+            with self._reads() as session:
+                return [_article(row) for row in session.scalars(stmt)]
+        except SQLAlchemyError as exc:
+            what = f"category {category}" if category is not None else "all categories"
+            raise _failure(f"list articles of {what}", "articles", exc) from exc
+
+    def category_stats(self) -> dict[str, tuple[int, datetime | None]]:
+        """Per category slug: how many articles it holds and the newest ``changed_at`` among them."""
+        stmt = (
+            select(ArticleCategoryRow.slug, func.count(), func.max(ArticleRow.changed_at))
+            .join(ArticleRow)
+            .group_by(ArticleCategoryRow.slug)
+            .order_by(ArticleCategoryRow.slug)
+        )
+        try:
+            with self._reads() as session:
+                return {slug: (count, newest) for slug, count, newest in session.execute(stmt)}
+        except SQLAlchemyError as exc:
+            raise _failure("count articles per category", "article_categories", exc) from exc
+
+    def count_articles(self) -> int:
+        """How many articles are stored."""
+        try:
+            with self._reads() as session:
+                return session.execute(select(func.count()).select_from(ArticleRow)).scalar_one()
+        except SQLAlchemyError as exc:
+            raise _failure("count articles", "articles", exc) from exc
+
+
+# ---------------------------------------------------------------------- rows
+
+
+def _new_row(article: Article, now: datetime) -> ArticleRow:
+    row = ArticleRow(
+        id=article.id, source_id=article.source_id, first_seen=now, changed_at=now, updated=article.updated
+    )
+    _set_content(row, article)
+    row.categories = [ArticleCategoryRow(slug=slug) for slug in sorted(set(article.categories))]
+    row.vias = [ArticleViaRow(url=url, source_id=article.source_id) for url in sorted(set(article.via))]
+    return row
+
+
+def _update(row: ArticleRow, article: Article, now: datetime) -> UpsertResult:
+    old = {c.slug for c in row.categories}
+    new = set(article.categories)
+    own = article.source_id == row.source_id
+    content_changed = own and article.content_hash != row.content_hash
+    categories_changed = own and new != old
+
+    if content_changed:
+        _set_content(row, article)
+        row.updated = max(now, article.updated) if article.updated is not None else now
+    if categories_changed:
+        row.categories = [c for c in row.categories if c.slug in new]
+        row.categories.extend(ArticleCategoryRow(slug=slug) for slug in sorted(new - old))
+    vias_added = _add_vias(row, article, own)
+    if not (content_changed or categories_changed or vias_added):
+        return UpsertResult("unchanged", row.id, frozenset())
+
+    row.changed_at = now
+    if categories_changed:
+        return UpsertResult("updated", row.id, frozenset(old | new))
+    current = frozenset(c.slug for c in row.categories)
+    return UpsertResult("updated" if content_changed else "merged", row.id, current)
+
+
+def _add_vias(row: ArticleRow, article: Article, own: bool) -> bool:
+    """Add the pages ``article`` was read from that ``row`` does not know yet; True when any was added."""
+    candidates = set(article.via)
+    if not own and article.link:
+        candidates.add(article.link)
+    known = {v.url for v in row.vias}
+    if row.link:
+        known.add(row.link)
+    fresh = sorted(candidates - known)
+    row.vias.extend(ArticleViaRow(url=url, source_id=article.source_id) for url in fresh)
+    return bool(fresh)
+
+
+def _set_content(row: ArticleRow, article: Article) -> None:
+    row.title = article.title
+    row.link = article.link
+    row.origin_url = article.origin_url
+    row.source_name = article.source_name
+    row.author = article.author
+    row.published = article.published
+    row.published_precision = article.published_precision.value
+    row.language = article.language
+    row.summary = article.summary
+    row.content_html = article.content_html
+    row.content_text = article.content_text
+    row.disclaimer_kind = article.disclaimer.kind if article.disclaimer is not None else None
+    row.disclaimer_text = article.disclaimer.text if article.disclaimer is not None else None
+    row.rights = article.rights
+    row.content_hash = article.content_hash
+
+
+def _article(row: ArticleRow) -> Article:
+    disclaimer = None
+    if row.disclaimer_kind is not None:
+        disclaimer = Disclaimer(kind=row.disclaimer_kind, text=row.disclaimer_text or "")
+    return Article(
+        id=row.id,
+        source_id=row.source_id,
+        title=row.title,
+        link=row.link,
+        origin_url=row.origin_url,
+        source_name=row.source_name,
+        author=row.author,
+        published=row.published,
+        updated=row.updated,
+        published_precision=Precision(row.published_precision),
+        language=row.language,
+        summary=row.summary,
+        content_html=row.content_html,
+        content_text=row.content_text,
+        categories=_sorted(c.slug for c in row.categories),
+        disclaimer=disclaimer,
+        rights=row.rights,
+        content_hash=row.content_hash,
+        via=_sorted(v.url for v in row.vias),
+        first_seen=row.first_seen,
+    )
+
+
+def _sorted(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(values)))
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got naive {value.isoformat()}")
+    return value
+
+
+def _failure(operation: str, table: str, exc: BaseException) -> StoreError:
+    return StoreError(f"{operation} (table {table}) failed: {cause(exc)}")
