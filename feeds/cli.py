@@ -36,27 +36,46 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", metavar="DIR", help="configuration directory (default: env FEEDS_CONFIG, else ./config)")
+    parser.add_argument(
+        "--config", metavar="DIR", help="configuration directory (default: env FEEDS_CONFIG, else ./config)"
+    )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--log-json", action="store_true", help="log JSON lines instead of key=value")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("run", help="run the scheduler and the HTTP server (default)",
-                        description="Ingest and publish every cycle, and serve the output tree over HTTP. "
-                        "Stops cleanly on Ctrl-C or SIGTERM.")
-    ingest = commands.add_parser("ingest", help="read sources and store new or changed articles, then publish",
-                                 description="Read sources, store what is new or changed, and rebuild the feeds.")
+    commands.add_parser(
+        "run",
+        help="run the scheduler and the HTTP server (default)",
+        description="Ingest and publish every cycle, and serve the output tree over HTTP. "
+        "Stops cleanly on Ctrl-C or SIGTERM.",
+    )
+    ingest = commands.add_parser(
+        "ingest",
+        help="read sources and store new or changed articles, then publish",
+        description="Read sources, store what is new or changed, and rebuild the feeds.",
+    )
     ingest.add_argument("--once", action="store_true", help="run a single pass and exit (the only mode here)")
     ingest.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
-    commands.add_parser("build", help="regenerate the feeds and index from the database",
-                        description="Write public/feeds/<slug>.rss|.atom and index.html; unchanged files are not touched.")
-    commands.add_parser("serve", help="serve the output tree over HTTP without ingesting",
-                        description="Serve the output directory with ETag, Last-Modified, 304 and gzip.")
-    commands.add_parser("status", help="print articles per category and sources",
-                        description="Show configured sources and the stored articles per category.")
-    parse = commands.add_parser("parse", help="extract and normalize one capture file, print it",
-                                description="Run extraction and normalization on a file (.txt or .html) "
-                                "without storing anything.")
+    commands.add_parser(
+        "build",
+        help="regenerate the feeds and index from the database",
+        description="Write public/feeds/<slug>.rss|.atom and index.html; unchanged files are not touched.",
+    )
+    commands.add_parser(
+        "serve",
+        help="serve the output tree over HTTP without ingesting",
+        description="Serve the output directory with ETag, Last-Modified, 304 and gzip.",
+    )
+    commands.add_parser(
+        "status",
+        help="print articles per category and sources",
+        description="Show configured sources and the stored articles per category.",
+    )
+    parse = commands.add_parser(
+        "parse",
+        help="extract and normalize one capture file, print it",
+        description="Run extraction and normalization on a file (.txt or .html) without storing anything.",
+    )
     parse.add_argument("path", metavar="PATH", help="a capture file (.txt or .html)")
     parse.add_argument("--json", action="store_true", help="print a JSON list of articles (the default)")
     parse.add_argument("--source", metavar="ID", help="read it as coming from this configured source")
@@ -178,7 +197,9 @@ def article_json(article: Article) -> dict[str, Any]:
         "content_html": article.content_html,
         "content_text": article.content_text,
         "categories": list(article.categories),
-        "disclaimer": {"kind": article.disclaimer.kind, "text": article.disclaimer.text} if article.disclaimer else None,
+        "disclaimer": {"kind": article.disclaimer.kind, "text": article.disclaimer.text}
+        if article.disclaimer
+        else None,
         "rights": article.rights,
         "via": list(article.via),
     }

@@ -182,7 +182,9 @@ class _Table:
             raise self.error(name, f"expected an array of tables ([[{name}]]), got {_type_name(value)}")
         return [_Table(v, self.file, f"{self.key(name)}[{i}]") for i, v in enumerate(value)]
 
-    def get(self, name: str, kind: type, default: Any = None, *, check: Callable[[Any], str | None] | None = None) -> Any:
+    def get(
+        self, name: str, kind: type, default: Any = None, *, check: Callable[[Any], str | None] | None = None
+    ) -> Any:
         if name not in self.data:
             if default is _REQUIRED:
                 raise self.error(name, f"missing (expected {kind.__name__})")
@@ -194,7 +196,9 @@ class _Table:
             raise self.error(name, problem)
         return value
 
-    def get_list(self, name: str, kind: type, default: list[Any], *, check: Callable[[Any], str | None] | None = None) -> list[Any]:
+    def get_list(
+        self, name: str, kind: type, default: list[Any], *, check: Callable[[Any], str | None] | None = None
+    ) -> list[Any]:
         value = self.data.get(name, default)
         if not isinstance(value, list) or not all(_is(v, kind) for v in value):
             raise self.error(name, f"expected a list of {_kind_name(kind)}, got {value!r}")
@@ -270,6 +274,13 @@ def _regex(value: str) -> str | None:
     return None
 
 
+def _one_of(allowed: tuple[str, ...]) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        return None if value in allowed else f"expected one of {list(allowed)}, got {value!r}"
+
+    return check
+
+
 def _slug(value: str) -> str | None:
     return None if SLUG_RE.match(value) else f"expected a slug of a-z, 0-9, '-', '_', got {value!r}"
 
@@ -313,8 +324,7 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
         source_id = table.get("id", str, _REQUIRED, check=_slug)
         if any(s.id == source_id for s in sources):
             raise table.error("id", f"duplicate source id {source_id!r}")
-        kinds = [k.value for k in SourceKind]
-        kind = table.get("kind", str, _REQUIRED, check=lambda v: None if v in kinds else f"expected one of {kinds}, got {v!r}")
+        kind = table.get("kind", str, _REQUIRED, check=_one_of(tuple(k.value for k in SourceKind)))
         category = table.get("category", str, _REQUIRED)
         if category not in slugs:
             raise table.error("category", f"unknown category {category!r} (defined: {', '.join(sorted(slugs))})")
@@ -350,7 +360,7 @@ def _disclaimers(doc: _Table) -> DisclaimerSettings:
     rules = []
     for table in doc.tables("rule"):
         table.only("kind", "pattern")
-        kind = table.get("kind", str, _REQUIRED, check=lambda v: None if v in KINDS else f"expected one of {list(KINDS)}, got {v!r}")
+        kind = table.get("kind", str, _REQUIRED, check=_one_of(KINDS))
         rules.append(DisclaimerRule(kind=kind, pattern=table.get("pattern", str, _REQUIRED, check=_regex)))
     return DisclaimerSettings(
         rules=tuple(rules),
@@ -368,5 +378,5 @@ def _resolve_sqlite(url: str, base: Path) -> str:
     """``sqlite:///relative.db`` is resolved against the instance directory."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        return prefix + str(_resolve(url[len(prefix):], base))
+        return prefix + str(_resolve(url[len(prefix) :], base))
     return url

@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 
 
-class SourceKind(str, enum.Enum):
+class SourceKind(enum.StrEnum):
     CAPTURE = "capture"
     FEED = "feed"
     PAGE = "page"
 
 
-class Precision(str, enum.Enum):
+class Precision(enum.StrEnum):
     """How much of a publication date was known."""
 
     SECOND = "second"
@@ -112,6 +112,7 @@ class Article:
     content_hash: str  # of the normalized content: changes when the article is edited
     via: tuple[str, ...] = ()  # pages the article was read from (reprints)
     first_seen: datetime | None = None  # set by the store
+    signature: bytes = b""  # MinHash of the body's shingles: finds reprints with other URLs
 
 
 @dataclass(frozen=True)

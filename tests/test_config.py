@@ -10,7 +10,6 @@ import pytest
 from feeds.config import load_settings
 from feeds.errors import ConfigError
 from feeds.models import SourceKind
-
 from tests.conftest import ROOT
 
 
@@ -55,10 +54,22 @@ def test_environment_selects_directory_and_database(config_dir: Path, monkeypatc
     ("file", "edit", "expected"),
     [
         ("feeds.toml", ("[server]", "[server]\nprot = 1"), "feeds.toml: server.prot: unknown key"),
-        ("feeds.toml", ('port = 8080', 'port = "8080"'), "feeds.toml: server.port: expected an integer, got string"),
-        ("feeds.toml", ('timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"'), "defaults.timezone: unknown time zone"),
-        ("feeds.toml", ("allow_networks = []", "allow_networks = ['nope']"), "fetch.allow_networks: expected a network"),
-        ("sources.toml", ('category = "news"', 'category = "sport"'), "sources.toml: source[0].category: unknown category"),
+        ("feeds.toml", ("port = 8080", 'port = "8080"'), "feeds.toml: server.port: expected an integer, got string"),
+        (
+            "feeds.toml",
+            ('timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"'),
+            "defaults.timezone: unknown time zone",
+        ),
+        (
+            "feeds.toml",
+            ("allow_networks = []", "allow_networks = ['nope']"),
+            "fetch.allow_networks: expected a network",
+        ),
+        (
+            "sources.toml",
+            ('category = "news"', 'category = "sport"'),
+            "sources.toml: source[0].category: unknown category",
+        ),
         ("sources.toml", ('kind = "capture"\n', 'kind = "ftp"\n'), "sources.toml: source[0].kind: expected one of"),
         ("categories.toml", ('slug = "news"', 'slug = "News!"'), "categories.toml: category[0].slug: expected a slug"),
         ("disclaimers.toml", ('kind = "takedown"', 'kind = "whatever"'), "disclaimers.toml: rule[4].kind"),

@@ -76,9 +76,7 @@ def test_an_edited_capture_keeps_its_id_and_gets_a_new_updated(settings: Setting
         ingest(settings, store)
         old = {a.title: a for a in store.feed_articles(None, 50)}[SEED_TITLE]
         path = inbox / "sdzx-party-leadership.txt"
-        path.write_text(
-            path.read_text(encoding="utf-8").replace("干出政协新样子", "干出政协新面貌"), encoding="utf-8"
-        )
+        path.write_text(path.read_text(encoding="utf-8").replace("干出政协新样子", "干出政协新面貌"), encoding="utf-8")
         report = ingest(settings, store)
         assert [(r.new, r.updated) for r in report.sources] == [(0, 1)]
         new = {a.title: a for a in store.feed_articles(None, 50)}[SEED_TITLE]
@@ -98,9 +96,22 @@ def test_parse_json_prints_the_documented_fields_for_the_seed() -> None:
     assert done.returncode == 0, done.stderr
     [article] = json.loads(done.stdout)
     fields = {
-        "id", "title", "link", "origin_url", "source_name", "author", "published", "updated",
-        "published_precision", "language", "summary", "content_html", "content_text", "categories",
-        "disclaimer", "rights",
+        "id",
+        "title",
+        "link",
+        "origin_url",
+        "source_name",
+        "author",
+        "published",
+        "updated",
+        "published_precision",
+        "language",
+        "summary",
+        "content_html",
+        "content_text",
+        "categories",
+        "disclaimer",
+        "rights",
     }
     assert fields <= set(article)
     assert article["title"] == SEED_TITLE

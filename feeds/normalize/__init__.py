@@ -24,7 +24,7 @@ from feeds.models import Article, Block, Extracted, Precision, Source
 from feeds.normalize.categorize import categorize
 from feeds.normalize.dates import ParsedDate, date_from_url, parse_date
 from feeds.normalize.disclaimers import rights_text, split_disclaimer
-from feeds.normalize.identity import article_id, content_hash
+from feeds.normalize.identity import article_id, content_hash, signature
 from feeds.normalize.sanitize import sanitize_html
 from feeds.normalize.text import clean_text, clean_title, detect_language, summarize
 from feeds.normalize.urls import canonical_url
@@ -107,6 +107,7 @@ def normalize(extracted: Extracted, source: Source, settings: Settings, *, now: 
         rights=rights or None,
         content_hash=content_hash(title, content_text),
         via=via,
+        signature=signature(content_text),
     )
 
 

@@ -9,15 +9,21 @@ hash changes with every edit of the title or body.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from datetime import UTC, datetime
+
+from datasketch import MinHash
 
 from feeds.errors import ParseError
 from feeds.normalize.urls import canonical_url
 
-__all__ = ["article_id", "content_hash"]
+__all__ = ["article_id", "content_hash", "signature"]
 
 ID_LENGTH = 16
+SHINGLE = 5  # characters: CJK text has no word breaks, and Latin text works as well
+PERMUTATIONS = 128
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def article_id(
@@ -52,3 +58,20 @@ def content_hash(title: str, content_text: str) -> str:
 
 def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def signature(text: str) -> bytes:
+    """MinHash signature (128 × uint32, little-endian) of the body's character shingles.
+
+    Punctuation, spacing and case are ignored, so two reprints of one article
+    with other boilerplate and small edits share most of their shingles. An
+    empty body has an empty signature.
+    """
+    letters = _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+    if not letters:
+        return b""
+    shingles = {letters[i : i + SHINGLE] for i in range(max(1, len(letters) - SHINGLE + 1))}
+    minhash = MinHash(num_perm=PERMUTATIONS, seed=1)
+    minhash.update_batch([s.encode("utf-8") for s in sorted(shingles)])
+    return bytes(minhash.hashvalues.astype("<u4").tobytes())
+

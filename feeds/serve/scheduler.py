@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 class Cycle:
     """Ingest every source, then publish when something changed (or on the first run)."""
 
-    def __init__(self, settings: Settings, store: Store, on_written: Callable[[Sequence[Path]], object] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, on_written: Callable[[Sequence[Path]], object] | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
         self.on_written = on_written
@@ -60,9 +62,7 @@ def run_service(settings: Settings) -> None:
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.cycle_seconds},
     )
-    scheduler.add_job(
-        cycle, "interval", seconds=settings.cycle_seconds, id="cycle", next_run_time=datetime.now(UTC)
-    )
+    scheduler.add_job(cycle, "interval", seconds=settings.cycle_seconds, id="cycle", next_run_time=datetime.now(UTC))
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         log.info("stopping", extra={"signal": signal.Signals(signum).name})

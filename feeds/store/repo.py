@@ -15,6 +15,10 @@ Upsert rules, by ``Article.id``:
   article's vias; status ``merged``.
 * new vias alone also give ``merged``; nothing new at all gives ``unchanged``
   and writes nothing.
+* unknown id whose body is a near-duplicate of a stored article (MinHash
+  signatures agreeing on an LSH band and an estimated Jaccard similarity of at
+  least ``NEAR_DUPLICATE``): a reprint of it under another URL, merged like a
+  known id from another source; status ``merged`` (or ``unchanged``).
 
 ``changed_at`` moves to ``now`` on every write, so a feed's newest change is
 the newest ``changed_at`` of its articles.
@@ -22,25 +26,29 @@ the newest ``changed_at`` of its articles.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from feeds.errors import StoreError
 from feeds.models import Article, Disclaimer, Precision
 from feeds.store.db import cause, describe, migrate, open_engine, writer
-from feeds.store.tables import ArticleCategoryRow, ArticleRow, ArticleViaRow, DocumentRow
+from feeds.store.tables import ArticleBandRow, ArticleCategoryRow, ArticleRow, ArticleViaRow, DocumentRow
 
 __all__ = ["Store", "UpsertResult", "UpsertStatus"]
 
 UpsertStatus = Literal["new", "updated", "unchanged", "merged"]
+
+BANDS = 32  # LSH bands over the 128-value MinHash signature: 4 values a band
+NEAR_DUPLICATE = 0.7  # estimated Jaccard similarity of shingles from which two bodies are one article
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,9 @@ class Store:
                     options=[selectinload(ArticleRow.categories), selectinload(ArticleRow.vias)],
                 )
                 if row is None:
+                    original = _near_duplicate(session, article)
+                    if original is not None:
+                        return _update(original, replace(article, id=original.id), now)
                     session.add(_new_row(article, now))
                     return UpsertResult("new", article.id, frozenset(article.categories))
                 return _update(row, article, now)
@@ -206,6 +217,53 @@ def _new_row(article: Article, now: datetime) -> ArticleRow:
     return row
 
 
+def _bands(signature: bytes) -> list[int]:
+    """One signed 64-bit value per band of the signature (none for an empty one)."""
+    if not signature:
+        return []
+    size = len(signature) // BANDS
+    return [
+        int.from_bytes(
+            hashlib.blake2b(signature[i * size : (i + 1) * size], digest_size=8).digest(), "big", signed=True
+        )
+        for i in range(BANDS)
+    ]
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of the shingle sets behind two MinHash signatures."""
+    if not a or len(a) != len(b):
+        return 0.0
+    same = sum(a[i : i + 4] == b[i : i + 4] for i in range(0, len(a), 4))
+    return same / (len(a) // 4)
+
+
+def _near_duplicate(session: Session, article: Article) -> ArticleRow | None:
+    """The stored article whose body ``article`` reprints, if any: the most similar above the threshold."""
+    bands = _bands(article.signature)
+    if not bands:
+        return None
+    matches = or_(*(and_(ArticleBandRow.band == i, ArticleBandRow.value == v) for i, v in enumerate(bands)))
+    candidates = session.scalars(select(ArticleBandRow.article_id).where(matches).distinct()).all()
+    best: tuple[float, str] | None = None
+    for candidate in sorted(candidates):
+        row = session.get(ArticleRow, candidate)
+        if row is None or not row.signature:
+            continue
+        score = similarity(article.signature, row.signature)
+        if score >= NEAR_DUPLICATE and (best is None or score > best[0]):
+            best = (score, candidate)
+    if best is None:
+        return None
+    return session.get(
+        ArticleRow,
+        best[1],
+        with_for_update=True,
+        options=[selectinload(ArticleRow.categories), selectinload(ArticleRow.vias)],
+        populate_existing=True,
+    )
+
+
 def _update(row: ArticleRow, article: Article, now: datetime) -> UpsertResult:
     old = {c.slug for c in row.categories}
     new = set(article.categories)
@@ -259,6 +317,8 @@ def _set_content(row: ArticleRow, article: Article) -> None:
     row.disclaimer_text = article.disclaimer.text if article.disclaimer is not None else None
     row.rights = article.rights
     row.content_hash = article.content_hash
+    row.signature = article.signature or None
+    row.bands = [ArticleBandRow(band=i, value=v) for i, v in enumerate(_bands(article.signature))]
 
 
 def _article(row: ArticleRow) -> Article:
@@ -286,6 +346,7 @@ def _article(row: ArticleRow) -> Article:
         content_hash=row.content_hash,
         via=_sorted(v.url for v in row.vias),
         first_seen=row.first_seen,
+        signature=row.signature or b"",
     )
 
 

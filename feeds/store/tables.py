@@ -12,11 +12,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, ForeignKey, Index, MetaData, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "ArticleBandRow",
     "ArticleCategoryRow",
     "ArticleRow",
     "ArticleViaRow",
@@ -94,6 +107,7 @@ class ArticleRow(Base):
     disclaimer_text: Mapped[str | None] = mapped_column(Text)
     rights: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)  # MinHash of the body, see ArticleBandRow
 
     categories: Mapped[list[ArticleCategoryRow]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True, order_by="ArticleCategoryRow.slug"
@@ -101,6 +115,7 @@ class ArticleRow(Base):
     vias: Mapped[list[ArticleViaRow]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True, order_by="ArticleViaRow.url"
     )
+    bands: Mapped[list[ArticleBandRow]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (
         # Feeds list articles newest first: coalesce(published, first_seen) DESC, id.
@@ -119,6 +134,23 @@ class ArticleCategoryRow(Base):
     article: Mapped[ArticleRow] = relationship(back_populates="categories")
 
     __table_args__ = (Index("ix_article_categories_slug_article_id", "slug", "article_id"),)
+
+
+class ArticleBandRow(Base):
+    """One LSH band of an article's MinHash signature.
+
+    Articles whose signatures agree on all rows of any band are candidate
+    near-duplicates (reprints of one text under different URLs); the index on
+    (band, value) finds them without scanning the articles.
+    """
+
+    __tablename__ = "article_bands"
+
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_article_bands_band_value", "band", "value"),)
 
 
 class ArticleViaRow(Base):

@@ -57,3 +57,19 @@ def test_content_hash_is_stable_and_sensitive() -> None:
     assert first != content_hash("标题!", "第一段\n\n第二段")
     assert first != content_hash("标题", "第一段\n\n第二段。")
     assert re.fullmatch(r"[0-9a-f]{64}", first)
+
+
+def test_signatures_of_two_reprints_are_similar_and_of_unrelated_texts_not() -> None:
+    from feeds.normalize.identity import signature
+    from feeds.store.repo import similarity
+    from tests.conftest import SEED
+
+    body = "\n".join(SEED.read_text(encoding="utf-8").splitlines()[1:8])
+    reprint = "  " + body.replace("政协新样子", "政协新面貌").replace(",", "，") + "\n(编辑:王五)"
+    other = "城市议会周一投票批准了一项用于防洪设施的预算，结束了持续两年多的争论。" * 5
+    assert similarity(signature(body), signature(reprint)) >= 0.9
+    assert similarity(signature(body), signature(other)) < 0.1
+    assert signature(body) == signature(body)
+    assert len(signature(body)) == 512
+    assert signature(" ，。") == b""
+    assert similarity(b"", b"") == 0.0

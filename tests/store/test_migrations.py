@@ -17,11 +17,11 @@ from feeds.store import Store
 from feeds.store.db import MIGRATIONS, migrate, open_engine
 from feeds.store.tables import Base
 
-TABLES = {"articles", "article_categories", "article_vias", "documents", "sources_state"}
+TABLES = {"articles", "article_bands", "article_categories", "article_vias", "documents", "sources_state"}
 ARTICLE_COLUMNS = {
     "id", "source_id", "title", "link", "origin_url", "source_name", "author", "published", "published_precision",
     "updated", "first_seen", "changed_at", "language", "summary", "content_html", "content_text",
-    "disclaimer_kind", "disclaimer_text", "rights", "content_hash",
+    "disclaimer_kind", "disclaimer_text", "rights", "content_hash", "signature",
 }  # fmt: skip
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/x"
 
@@ -70,6 +70,7 @@ def test_migrate_creates_every_table_from_empty(engine: Engine) -> None:
     }  # fmt: skip
     assert _indexes(engine, "article_categories") == {"ix_article_categories_slug_article_id"}
     assert _indexes(engine, "documents") == {"ix_documents_article_id"}
+    assert _indexes(engine, "article_bands") == {"ix_article_bands_band_value"}
     assert _version(engine) == ["0001"]
 
 

@@ -1,4 +1,4 @@
-"""Initial schema: articles, their categories and vias, processed documents, source state.
+"""Initial schema: articles, their categories, vias and signature bands, processed documents, source state.
 
 Revision ID: 0001
 Revises:
@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("disclaimer_text", sa.Text(), nullable=True),
         sa.Column("rights", sa.Text(), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("signature", sa.LargeBinary(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_articles"),
     )
     op.create_index("ix_articles_source_id", "articles", ["source_id"])
@@ -64,6 +65,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("article_id", "slug", name="pk_article_categories"),
     )
     op.create_index("ix_article_categories_slug_article_id", "article_categories", ["slug", "article_id"])
+
+    op.create_table(
+        "article_bands",
+        sa.Column("article_id", sa.String(), nullable=False),
+        sa.Column("band", sa.Integer(), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["articles.id"], name="fk_article_bands_article_id_articles", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("article_id", "band", name="pk_article_bands"),
+    )
+    op.create_index("ix_article_bands_band_value", "article_bands", ["band", "value"])
 
     op.create_table(
         "article_vias",
@@ -110,6 +123,8 @@ def downgrade() -> None:
     op.drop_index("ix_documents_article_id", table_name="documents")
     op.drop_table("documents")
     op.drop_table("article_vias")
+    op.drop_index("ix_article_bands_band_value", table_name="article_bands")
+    op.drop_table("article_bands")
     op.drop_index("ix_article_categories_slug_article_id", table_name="article_categories")
     op.drop_table("article_categories")
     op.drop_index("ix_articles_recency", table_name="articles")
