@@ -72,6 +72,15 @@ class Settings:
                 return category
         return self.categories[0]
 
+    def rights_template(self, source: Source) -> str:
+        """The rights template for ``source``: its own, else its category's, else the global one."""
+        if source.rights_template is not None:
+            return source.rights_template
+        for category in self.categories:
+            if category.slug == source.category and category.rights_template is not None:
+                return category.rights_template
+        return self.disclaimers.rights_template
+
     def source(self, source_id: str) -> Source:
         for source in self.sources:
             if source.id == source_id:
@@ -292,7 +301,7 @@ def _categories(doc: _Table) -> tuple[Category, ...]:
     doc.only("category")
     categories: list[Category] = []
     for table in doc.tables("category"):
-        table.only("slug", "title", "description", "default", "keywords", "patterns", "language")
+        table.only("slug", "title", "description", "default", "keywords", "patterns", "language", "rights")
         slug = table.get("slug", str, _REQUIRED, check=_slug)
         if slug == "all":
             raise table.error("slug", "'all' is reserved for the feed of every category")
@@ -307,6 +316,7 @@ def _categories(doc: _Table) -> tuple[Category, ...]:
                 keywords=tuple(table.get_list("keywords", str, [])),
                 patterns=tuple(table.get_list("patterns", str, [], check=_regex)),
                 language=table.get("language", str, None),
+                rights_template=table.get("rights", str, None),
             )
         )
     if not categories:
@@ -320,7 +330,7 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
     doc.only("source")
     sources: list[Source] = []
     for table in doc.tables("source"):
-        table.only("id", "kind", "name", "path", "url", "category", "timezone", "language", "enabled")
+        table.only("id", "kind", "name", "path", "url", "category", "timezone", "language", "enabled", "rights")
         source_id = table.get("id", str, _REQUIRED, check=_slug)
         if any(s.id == source_id for s in sources):
             raise table.error("id", f"duplicate source id {source_id!r}")
@@ -345,6 +355,7 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
                 timezone=table.get("timezone", str, timezone, check=_timezone),
                 language=table.get("language", str, None),
                 enabled=table.get("enabled", bool, True),
+                rights_template=table.get("rights", str, None),
             )
         )
     return tuple(sources)

@@ -41,6 +41,7 @@ class Source:
     timezone: str = "Asia/Shanghai"
     language: str | None = None  # BCP 47 hint; detected when None
     enabled: bool = True
+    rights_template: str | None = None  # overrides the category's and the global template
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class Category:
     keywords: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()  # regular expressions on title and body
     language: str | None = None
+    rights_template: str | None = None  # overrides the global template for this category's sources
 
 
 @dataclass(frozen=True)

@@ -105,3 +105,24 @@ def test_cli_stops_with_one_line_and_exit_code_2_on_a_config_error(config_dir: P
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "feeds.toml: bogus: unknown key" in lines[0]
+
+
+def test_rights_template_per_source_then_category_then_global(config_dir: Path) -> None:
+    path = config_dir / "sources.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + '\n[[source]]\nid = "own"\nkind = "capture"\npath = "x"\ncategory = "cppcc"\nrights = "© {source_name}"\n'
+        + '\n[[source]]\nid = "cat"\nkind = "capture"\npath = "x"\ncategory = "cppcc"\n',
+        encoding="utf-8",
+    )
+    categories = config_dir / "categories.toml"
+    categories.write_text(
+        categories.read_text(encoding="utf-8").replace(
+            'slug = "cppcc"', 'slug = "cppcc"\nrights = "转载自{source_name}"'
+        ),
+        encoding="utf-8",
+    )
+    settings = load_settings(config_dir)
+    assert settings.rights_template(settings.source("own")) == "© {source_name}"
+    assert settings.rights_template(settings.source("cat")) == "转载自{source_name}"
+    assert settings.rights_template(settings.source("inbox")) == settings.disclaimers.rights_template

@@ -1,0 +1,64 @@
+"""write_atomic: unchanged files are left alone, changed ones replaced whole."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from feeds.errors import PublishError
+from feeds.publish.writer import write_atomic
+
+
+def test_a_new_file_is_written_with_its_parent_directories(tmp_path: Path) -> None:
+    path = tmp_path / "public" / "feeds" / "all.rss"
+    assert write_atomic(path, b"<rss/>") is True
+    assert path.read_bytes() == b"<rss/>"
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_identical_bytes_leave_the_file_and_its_mtime_alone(tmp_path: Path) -> None:
+    path = tmp_path / "index.html"
+    write_atomic(path, b"same")
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    inode = path.stat().st_ino
+    assert write_atomic(path, b"same") is False
+    assert path.stat().st_mtime_ns == 1_000_000_000
+    assert path.stat().st_ino == inode
+
+
+def test_changed_bytes_replace_the_file_and_keep_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "all.atom"
+    path.write_bytes(b"old")
+    path.chmod(0o640)
+    inode = path.stat().st_ino
+    assert write_atomic(path, b"new!") is True
+    assert path.read_bytes() == b"new!"
+    assert path.stat().st_ino != inode  # renamed over, not rewritten in place
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert write_atomic(path, b"old!") is True  # same size, other bytes
+    assert path.read_bytes() == b"old!"
+
+
+def test_no_temporary_file_is_left_behind(tmp_path: Path) -> None:
+    write_atomic(tmp_path / "a.rss", b"1")
+    write_atomic(tmp_path / "a.rss", b"2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.rss"]
+
+
+def test_a_failure_raises_publish_error_naming_the_path(tmp_path: Path) -> None:
+    blocker = tmp_path / "feeds"
+    blocker.write_bytes(b"a file where a directory should be")
+    target = blocker / "all.rss"
+    with pytest.raises(PublishError) as raised:
+        write_atomic(target, b"<rss/>")
+    assert str(target) in str(raised.value)
+    assert raised.value.code == "publish"
+
+
+def test_a_directory_in_the_way_raises_publish_error(tmp_path: Path) -> None:
+    target = tmp_path / "index.html"
+    target.mkdir()
+    with pytest.raises(PublishError, match=r"index\.html"):
+        write_atomic(target, b"<html>")
