@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from feeds.config import Settings
 from feeds.errors import ExtractError, ParseError
 from feeds.models import Article, Block, Extracted, Precision, Source
+from feeds.normalize.boilerplate import strip_boilerplate
 from feeds.normalize.categorize import categorize
 from feeds.normalize.dates import ParsedDate, date_from_url, parse_date
 from feeds.normalize.disclaimers import rights_text, split_disclaimer
@@ -45,8 +46,6 @@ def normalize(extracted: Extracted, source: Source, settings: Settings, *, now: 
     check that rejects dates in the future. Raises ``ExtractError`` when there is
     neither a title nor a body.
     """
-    from feeds.normalize.boilerplate import strip_boilerplate
-
     now = _aware(now) if now is not None else datetime.now(UTC)
     blocks, disclaimer = split_disclaimer(strip_boilerplate(extracted.blocks), settings.disclaimers.rules)
 

@@ -10,7 +10,7 @@ import pytest
 from feeds.config import Settings, load_settings
 from feeds.models import Article, Block, Extracted, Precision, Source, SourceKind
 from feeds.normalize import normalize
-from tests.conftest import ROOT, SEED
+from tests.conftest import SEED
 
 SEED_TITLE = "坚持和加强党的全面领导 展现新时代人民政协责任担当"
 SEED_ORIGIN = "http://www.sdzx.gov.cn/articles/ch02373/202404/184ec8ac-c80a-4e50-8497-cdf652700502.shtml"
@@ -18,7 +18,6 @@ NOW = datetime(2024, 12, 21, 12, 0, tzinfo=UTC)
 LINES = SEED.read_text(encoding="utf-8").splitlines()
 PARAGRAPHS = LINES[1:8]
 DISCLAIMER = next(line for line in LINES if line.startswith("[免责声明]"))
-HAS_BOILERPLATE = (ROOT / "feeds" / "normalize" / "boilerplate.py").is_file()
 SOURCE = Source(id="inbox", kind=SourceKind.CAPTURE, category="news", timezone="Asia/Shanghai")
 
 
@@ -100,7 +99,6 @@ def test_an_edited_seed_keeps_its_id(article: Article, settings: Settings) -> No
     assert "干出政协新面貌" in again.content_text
 
 
-@pytest.mark.skipif(not HAS_BOILERPLATE, reason="feeds/normalize/boilerplate.py is not in the tree yet")
 def test_seed_with_navigation_and_sidebars_left_in(article: Article, settings: Settings) -> None:
     rest = [line for line in LINES[9:] if line and line != DISCLAIMER]
     full = normalize(_seed([*PARAGRAPHS, DISCLAIMER, *rest]), SOURCE, settings, now=NOW)
