@@ -131,7 +131,7 @@ def _entry(article: Article, host: str, footer: Footer | None) -> _Entry:
     if not content and not link:
         # Atom wants content or an alternate link: show the summary (or the title) as the content.
         content = f"<p>{html.escape(article.summary or article.title, quote=False)}</p>"
-    updated = article.updated or article.first_seen or article.published
+    updated = article.updated or article.published or article.first_seen
     return _Entry(
         id=f"tag:{host},{TAG_YEAR}:article/{article.id}",
         title=article.title,

@@ -176,7 +176,7 @@ def test_atom_round_trips_through_feedparser() -> None:
     assert parsed.feed.author == "综合新闻"  # the author of the entries that name none
     assert [[t.term for t in e.tags] for e in parsed.entries] == [list(a.categories) for a in articles]
     assert [e.get("published") for e in parsed.entries] == [rfc3339(a.published) for a in articles]
-    assert [e.updated for e in parsed.entries] == [rfc3339(a.updated or a.first_seen or a.published) for a in articles]
+    assert [e.updated for e in parsed.entries] == [rfc3339(a.updated or a.published or a.first_seen) for a in articles]
     assert [e.summary for e in parsed.entries] == [a.summary for a in articles]
 
 
