@@ -129,6 +129,8 @@ def summarize(text: str, language: str) -> str:
     if not value:
         return ""
     if _is_cjk_language(language) or _cjk_share(value) > 0.3:
+        # CJK text has no spaces between sentences: paragraph breaks join without one.
+        value = re.sub(r"(?<=[。！？；：”’」』）])\s+(?=\S)", "", value)
         return _cut(value, CJK_SUMMARY_CHARS)
     words = list(re.finditer(r"\S+", value))
     if len(words) <= LATIN_SUMMARY_WORDS:

@@ -117,3 +117,10 @@ def test_summarize_english_by_words() -> None:
 )
 def test_detect_language(text: str, hint: str | None, expected: str) -> None:
     assert detect_language(text, hint) == expected
+
+
+def test_cjk_summary_joins_paragraphs_without_a_space() -> None:
+    from feeds.normalize.text import summarize
+
+    assert summarize("第一段落。\n\n第二段落。", "zh-CN") == "第一段落。第二段落。"
+    assert summarize("First one.\n\nSecond one.", "en") == "First one. Second one."
