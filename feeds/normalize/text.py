@@ -62,9 +62,16 @@ _SUFFIX_MAX = 30
 _MIN_TITLE = 4
 
 
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?>")
+
+
 def clean_title(title: str, site_names: Iterable[str | None] = ()) -> str:
-    """The title without a trailing site name (``标题_某某网``, ``标题--某某政协``, ``Title | Site``)."""
-    value = clean_text(title)
+    """The title without a trailing site name (``标题_某某网``, ``标题--某某政协``, ``Title | Site``).
+
+    A title is plain text: markup found in it (``<script>…</script>``, ``<b>``) is removed.
+    """
+    value = clean_text(_MARKUP.sub("", _SCRIPT.sub("", title)))
     names = {n.strip().casefold() for n in site_names if n and n.strip()}
     while True:
         shorter = _drop_suffix(value, names)

@@ -124,3 +124,11 @@ def test_cjk_summary_joins_paragraphs_without_a_space() -> None:
 
     assert summarize("第一段落。\n\n第二段落。", "zh-CN") == "第一段落。第二段落。"
     assert summarize("First one.\n\nSecond one.", "en") == "First one. Second one."
+
+
+def test_markup_in_a_title_is_removed_but_comparisons_stay() -> None:
+    from feeds.normalize.text import clean_title
+
+    assert clean_title("<script>alert(1)</script>标题<b>加粗</b>") == "标题加粗"
+    assert clean_title("a < b and c > d") == "a < b and c > d"
+    assert clean_title("<img src=x onerror=alert(1)>Title here") == "Title here"
