@@ -117,6 +117,25 @@ class Article:
 
 
 @dataclass(frozen=True)
+class SourceState:
+    """What the last fetches of a source left: validators, errors, and when to look again."""
+
+    source_id: str
+    url: str | None = None  # the current URL, after permanent redirects
+    etag: str | None = None
+    last_modified: str | None = None  # the HTTP header value, sent back as is
+    body_hash: str | None = None  # sha256 of the last body parsed
+    last_fetch_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    last_status: str | None = None  # ok | not-modified | unchanged | gone | error
+    last_error: str | None = None
+    parse_warning: str | None = None  # why a feed was only partly readable (feedparser's bozo reason)
+    failures: int = 0  # consecutive failures: drives the back-off
+    next_check_at: datetime | None = None
+    gone: bool = False  # HTTP 410: not fetched again until re-enabled
+
+
+@dataclass(frozen=True)
 class Category:
     slug: str
     title: str

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal
@@ -39,14 +39,22 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from feeds.errors import StoreError
-from feeds.models import Article, Disclaimer, Precision
+from feeds.models import Article, Disclaimer, Precision, SourceState
 from feeds.store.db import cause, describe, migrate, open_engine, writer
-from feeds.store.tables import ArticleBandRow, ArticleCategoryRow, ArticleRow, ArticleViaRow, DocumentRow
+from feeds.store.tables import (
+    ArticleBandRow,
+    ArticleCategoryRow,
+    ArticleRow,
+    ArticleViaRow,
+    DocumentRow,
+    SourceStateRow,
+)
 
 __all__ = ["Store", "UpsertResult", "UpsertStatus"]
 
 UpsertStatus = Literal["new", "updated", "unchanged", "merged"]
 
+_STATE_FIELDS = tuple(f.name for f in fields(SourceState))
 BANDS = 32  # LSH bands over the 128-value MinHash signature: 4 values a band
 NEAR_DUPLICATE = 0.7  # estimated Jaccard similarity of shingles from which two bodies are one article
 
@@ -137,6 +145,33 @@ class Store:
                 session.execute(stmt)
         except SQLAlchemyError as exc:
             raise _failure(f"mark document {source_id}:{key} seen", "documents", exc) from exc
+
+    # ------------------------------------------------------------------ source state
+
+    def source_state(self, source_id: str) -> SourceState:
+        """The fetch state of ``source_id`` (an empty one for a source never fetched)."""
+        try:
+            with self._reads() as session:
+                row = session.get(SourceStateRow, source_id)
+        except SQLAlchemyError as exc:
+            raise _failure(f"read state of source {source_id}", "sources_state", exc) from exc
+        if row is None:
+            return SourceState(source_id=source_id)
+        return SourceState(**{name: getattr(row, name) for name in _STATE_FIELDS})
+
+    def save_source_state(self, state: SourceState) -> None:
+        """Replace the fetch state of ``state.source_id``."""
+        values = {name: getattr(state, name) for name in _STATE_FIELDS}
+        try:
+            with self._writes.begin() as session:
+                row = session.get(SourceStateRow, state.source_id, with_for_update=True)
+                if row is None:
+                    session.add(SourceStateRow(**values))
+                else:
+                    for name, value in values.items():
+                        setattr(row, name, value)
+        except SQLAlchemyError as exc:
+            raise _failure(f"save state of source {state.source_id}", "sources_state", exc) from exc
 
     # ------------------------------------------------------------------ articles
 

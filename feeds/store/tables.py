@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -186,6 +188,12 @@ class SourceStateRow(Base):
     url: Mapped[str | None] = mapped_column(Text)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)  # the HTTP header value, sent back as is
+    body_hash: Mapped[str | None] = mapped_column(String(64))
     last_fetch_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
+    parse_warning: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    gone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

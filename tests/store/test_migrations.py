@@ -62,6 +62,7 @@ def test_migrate_creates_every_table_from_empty(engine: Engine) -> None:
     }  # fmt: skip
     assert {c["name"] for c in inspector.get_columns("sources_state")} == {
         "source_id", "etag", "last_modified", "last_fetch_at", "last_error", "next_check_at", "url",
+        "body_hash", "last_ok_at", "last_status", "parse_warning", "failures", "gone",
     }  # fmt: skip
     assert inspector.get_pk_constraint("article_vias")["constrained_columns"] == ["article_id", "url"]
     assert inspector.get_pk_constraint("documents")["constrained_columns"] == ["source_id", "key"]

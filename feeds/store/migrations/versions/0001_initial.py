@@ -109,9 +109,15 @@ def upgrade() -> None:
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column("etag", sa.Text(), nullable=True),
         sa.Column("last_modified", sa.Text(), nullable=True),
+        sa.Column("body_hash", sa.String(length=64), nullable=True),
         sa.Column("last_fetch_at", _timestamp(), nullable=True),
+        sa.Column("last_ok_at", _timestamp(), nullable=True),
+        sa.Column("last_status", sa.String(length=32), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("parse_warning", sa.Text(), nullable=True),
+        sa.Column("failures", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("next_check_at", _timestamp(), nullable=True),
+        sa.Column("gone", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.PrimaryKeyConstraint("source_id", name="pk_sources_state"),
     )
     op.create_index("ix_sources_state_next_check_at", "sources_state", ["next_check_at"])
