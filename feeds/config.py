@@ -47,6 +47,17 @@ class DisclaimerSettings:
 
 
 @dataclass(frozen=True)
+class FetchSettings:
+    allow_networks: tuple[str, ...] = ()
+    connect_timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_bytes: int = 15 * 1024 * 1024
+    max_redirects: int = 5
+    per_host: int = 2
+    global_limit: int = 16
+
+
+@dataclass(frozen=True)
 class Settings:
     config_dir: Path
     base_dir: Path
@@ -59,7 +70,7 @@ class Settings:
     timezone: str
     items_per_feed: int
     cycle_seconds: int
-    allow_networks: tuple[str, ...]
+    fetch: FetchSettings
     sources: tuple[Source, ...]
     categories: tuple[Category, ...]
     disclaimers: DisclaimerSettings
@@ -117,7 +128,9 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
     defaults = main.table("defaults")
     defaults.only("timezone", "items_per_feed", "cycle_seconds")
     fetch = main.table("fetch")
-    fetch.only("allow_networks")
+    fetch.only(
+        "allow_networks", "connect_timeout", "total_timeout", "max_bytes", "max_redirects", "per_host", "global_limit"
+    )
 
     timezone = defaults.get("timezone", str, "Asia/Shanghai", check=_timezone)
     database_url = os.environ.get("FEEDS_DATABASE_URL") or database.get(
@@ -143,7 +156,15 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
         timezone=timezone,
         items_per_feed=defaults.get("items_per_feed", int, 50, check=_positive),
         cycle_seconds=defaults.get("cycle_seconds", int, 300, check=_positive),
-        allow_networks=tuple(fetch.get_list("allow_networks", str, [], check=_network)),
+        fetch=FetchSettings(
+            allow_networks=tuple(fetch.get_list("allow_networks", str, [], check=_network)),
+            connect_timeout=float(fetch.get("connect_timeout", int, 10, check=_positive)),
+            total_timeout=float(fetch.get("total_timeout", int, 30, check=_positive)),
+            max_bytes=fetch.get("max_bytes", int, 15 * 1024 * 1024, check=_positive),
+            max_redirects=fetch.get("max_redirects", int, 5, check=_positive),
+            per_host=fetch.get("per_host", int, 2, check=_positive),
+            global_limit=fetch.get("global_limit", int, 16, check=_positive),
+        ),
         sources=sources,
         categories=categories,
         disclaimers=_disclaimers(disclaimers_doc),
@@ -330,7 +351,10 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
     doc.only("source")
     sources: list[Source] = []
     for table in doc.tables("source"):
-        table.only("id", "kind", "name", "path", "url", "category", "timezone", "language", "enabled", "rights")
+        table.only(
+            "id", "kind", "name", "path", "url", "category", "timezone", "language", "enabled", "rights",
+            "interval_minutes", "min_interval_minutes", "max_interval_minutes", "full_text",
+        )  # fmt: skip
         source_id = table.get("id", str, _REQUIRED, check=_slug)
         if any(s.id == source_id for s in sources):
             raise table.error("id", f"duplicate source id {source_id!r}")
@@ -356,8 +380,19 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
                 language=table.get("language", str, None),
                 enabled=table.get("enabled", bool, True),
                 rights_template=table.get("rights", str, None),
+                interval_minutes=table.get("interval_minutes", int, 30, check=_positive),
+                min_interval_minutes=table.get("min_interval_minutes", int, 5, check=_positive),
+                max_interval_minutes=table.get("max_interval_minutes", int, 1440, check=_positive),
+                full_text=table.get("full_text", bool, False),
             )
         )
+        last = sources[-1]
+        if not last.min_interval_minutes <= last.interval_minutes <= last.max_interval_minutes:
+            raise table.error(
+                "interval_minutes",
+                f"expected min_interval_minutes ({last.min_interval_minutes}) <= interval_minutes "
+                f"({last.interval_minutes}) <= max_interval_minutes ({last.max_interval_minutes})",
+            )
     return tuple(sources)
 
 

@@ -42,6 +42,10 @@ class Source:
     language: str | None = None  # BCP 47 hint; detected when None
     enabled: bool = True
     rights_template: str | None = None  # overrides the category's and the global template
+    interval_minutes: int = 30  # feed / page: how often to look, before ttl, Cache-Control and back-off
+    min_interval_minutes: int = 5
+    max_interval_minutes: int = 1440  # back-off after errors stops growing here, and keeps retrying
+    full_text: bool = False  # feed: fetch each new item's page and extract the article from it
 
 
 @dataclass(frozen=True)
