@@ -6,10 +6,11 @@ carries a site-name suffix), else from the first of them found. The body is
 read from a known content container (``div.TRS_Editor``, ``#zoom``,
 ``[itemprop=articleBody]``, ``.article-content``, ``article``, ``.content``)
 or, failing that, from the element with the most paragraph text, after page
-furniture (navigation, sidebars, footers, share bars, comments, ads) is
-dropped. Each ``p``/``h2``/``h3``/``li``/``blockquote``/``pre``/``img`` is one
-block; text between ``<br>`` in a container without paragraphs is one block
-per line. Links and images are made absolute against the page URL.
+furniture (navigation, sidebars, footers, share bars, comments, ads) and
+hidden markup are dropped. Each ``p``/``h2``/``h3``/``li``/``blockquote``/
+``pre``/``img`` is one block (1×1 tracking images are none); text between
+``<br>`` in a container without paragraphs is one block per line. Links and
+images are made absolute against the page URL.
 """
 
 from __future__ import annotations
@@ -246,6 +247,9 @@ def _drop_furniture(doc: Element) -> None:
     for comment in list(doc.iter(etree.Comment, etree.ProcessingInstruction)):
         if comment.getparent() is not None:
             comment.drop_tree()
+    for element in list(doc.iter()):
+        if element.getparent() is not None and element.tag not in ("html", "body") and _hidden(element):
+            element.drop_tree()
     total = _paragraph_text(doc)
     for element in list(doc.iter()):
         if element.getparent() is None or element.tag in ("html", "body", "main"):
@@ -253,6 +257,16 @@ def _drop_furniture(doc: Element) -> None:
         hints = f"{element.get('class') or ''} {element.get('id') or ''}".lower().split()
         if any(_HINT.search(hint) for hint in hints) and not _holds_article(element, total):
             element.drop_tree()
+
+
+def _hidden(element: Element) -> bool:
+    """Markup a browser never shows: the ``hidden`` attribute, ``style="display:none"`` or ``visibility:hidden``."""
+    if not isinstance(element.tag, str):
+        return False
+    if element.get("hidden") is not None:
+        return True
+    style = _SPACE.sub("", (element.get("style") or "").lower())
+    return "display:none" in style or "visibility:hidden" in style
 
 
 def _holds_article(element: Element, total: int) -> bool:
@@ -360,10 +374,16 @@ def _image(img: Element) -> Iterator[Block]:
     src = (img.get("src") or "").strip()
     if not src or src.startswith("data:"):
         src = next((img.get(name).strip() for name in LAZY_SRC if img.get(name)), "")
-    if not src or src.startswith("data:"):
+    if not src or src.startswith("data:") or _pixel(img):
         return
     alt = _norm(img.get("alt"))
     yield Block(text=alt, tag="img", html=f'<img src="{escape(src)}" alt="{escape(alt)}">')
+
+
+def _pixel(img: Element) -> bool:
+    """A 1×1 (or 0×0) tracking image: a block of its own would keep it, without its size, past sanitizing."""
+    sizes = [(img.get(name) or "").strip().lower().removesuffix("px") for name in ("width", "height")]
+    return any(size in ("0", "1") for size in sizes) and all(size in ("0", "1", "") for size in sizes)
 
 
 def _inner_html(element: Element) -> str:

@@ -2,8 +2,9 @@
 
 A capture is a title line followed by the body, one block per line. Lines that
 hold only labelled metadata (``发布时间:2024-04-12 10:30 来源:人民网 作者:张三``,
-``原文链接:URL``, ``By Anna Fischer``, ``Source: https://…``) are taken out of
-the body into ``Extracted.meta``; ``take_meta`` does this for HTML pages too.
+``3小时前 来源:某某客户端``, ``（来源:某某日报 记者 张三）``, ``原文链接:URL``,
+``By Anna Fischer``, ``Source: https://…``) are taken out of the body into
+``Extracted.meta``; ``take_meta`` does this for HTML pages too.
 
 Meta keys: ``published``, ``updated``, ``source``, ``author``, ``editor``,
 ``origin_url``, ``abstract``. Values are the raw text after the label, trimmed.
@@ -27,7 +28,7 @@ _ZH_LABELS: dict[str, str | None] = {
     "发稿时间": "published", "发文日期": "published", "日期": "published", "时间": "published",
     "更新时间": "updated", "更新日期": "updated", "修改时间": "updated",
     "来源": "source", "来源于": "source", "文章来源": "source", "稿件来源": "source", "信息来源": "source",
-    "作者": "author",
+    "作者": "author", "记者": "author",
     "责任编辑": "editor", "编辑": "editor", "责编": "editor",
     "原文链接": "origin_url", "本文链接": "origin_url", "来源链接": "origin_url", "原文地址": "origin_url",
     "原文网址": "origin_url",
@@ -68,6 +69,15 @@ _DIGIT = re.compile(r"\d")
 _DATE_ONLY = re.compile(
     r"^(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}/\d{1,2}/\d{4})(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?$"
 )
+# Relative times CMS pages print instead of a date: 3小时前, 刚刚, 昨天 15:20, 2 days ago.
+_RELATIVE_ONLY = re.compile(
+    r"^(?:刚刚|刚才|\d{1,4}\s*(?:秒|分钟|小时|天|周)前"
+    r"|(?:今天|今日|昨天|昨日|前天)(?:\s*\d{1,2}[:：]\d{2})?"
+    r"|(?:\d{1,4}|an?)\s+(?:second|minute|min|hour|hr|day|week)s?\s+ago|just now|today|yesterday)$",
+    re.IGNORECASE,
+)
+# A source value naming the reporter too: "某某日报 记者 张三" (the label without a colon).
+_REPORTER = re.compile(r"^(?P<source>\S.*?)\s+(?:记者|通讯员)\s*(?P<author>\S.*)$")
 _UNKNOWN_LABEL = re.compile(r"(?:^|\s)[\u4e00-\u9fff]{1,6}\s*[:：]|(?:^|\s)[A-Za-z]{2,}:(?:\s|$)")
 _EDGE = " \t|｜丨·•【】[]()（）"
 
@@ -120,7 +130,7 @@ def meta_fields(line: str, *, header: bool = False) -> dict[str, str] | None:
     fields: dict[str, str] = {}
     lead = text[: matches[0].start()].strip(_EDGE) if matches else text
     if lead:
-        if not _DATE_ONLY.match(lead) or not (header or matches):
+        if not (_DATE_ONLY.match(lead) or _RELATIVE_ONLY.match(lead)) or not (header or matches):
             return None
         fields["published"] = lead
     for index, match in enumerate(matches):
@@ -131,6 +141,9 @@ def meta_fields(line: str, *, header: bool = False) -> dict[str, str] | None:
             return None
         if field is not None and field[1]:
             fields.setdefault(field[0], field[1])
+    if (reporter := _REPORTER.match(fields.get("source", ""))) is not None:
+        fields["source"] = reporter["source"]
+        fields.setdefault("author", reporter["author"])
     return fields or None
 
 

@@ -7,8 +7,9 @@ The steps, in order::
     → summary, language → categories → identity and content hash
 
 The body (``content_html`` and ``content_text``) holds the article alone: no
-boilerplate, disclaimer or meta lines. Zone-less times are read in the
-source's zone; all datetimes come out aware and in UTC.
+boilerplate, disclaimer or meta lines; images appear in ``content_html`` only.
+Zone-less times are read in the source's zone; all datetimes come out aware
+and in UTC.
 """
 
 from __future__ import annotations
@@ -58,10 +59,12 @@ def normalize(extracted: Extracted, source: Source, settings: Settings, *, now: 
     source_name = _value(meta.get("source")) or source.name.strip() or None
 
     body = _clean_blocks(blocks)
-    content_text = "\n\n".join(block.text for block in body if block.text)
+    # An image's alt text describes a picture; it is not a paragraph of the article (nor its summary).
+    content_text = "\n\n".join(block.text for block in body if block.text and block.tag != "img")
     title = clean_title(extracted.title, (source_name, source.name))
     if not title:
-        title = _title_from(content_text)
+        alts = (block.text for block in body if block.tag == "img" and block.text)
+        title = _title_from(content_text or next(alts, ""))
     if not title and not content_text:
         raise ExtractError(f"normalize: nothing to normalize (source_id={source.id}, url={extracted.url})")
 

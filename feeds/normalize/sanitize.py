@@ -2,7 +2,8 @@
 
 Only structural and inline tags survive; links and images are made absolute
 against the page URL, links get ``rel="noopener noreferrer"``, ``javascript:``
-and ``data:`` URLs are removed, 1×1 tracking pixels and iframes are dropped.
+and ``data:`` URLs are removed (a link left without an address becomes its
+text), 1×1 tracking pixels and iframes are dropped.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ _URL_ATTRIBUTES = {("a", "href"), ("img", "src")}
 _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")
 _IMG = re.compile(r"<img\b[^>]*>")
 _ATTR = re.compile(r'([a-z-]+)="([^"]*)"')
+# A link whose address was removed (``javascript:``, ``data:``) or never given: only its text is kept.
+_DEAD_LINK = re.compile(r"<a(?![^>]*\shref=)(?:\s[^>]*)?>(.*?)</a>", re.DOTALL)
 
 
 def sanitize_html(html_text: str, base_url: str | None) -> str:
@@ -55,6 +58,7 @@ def sanitize_html(html_text: str, base_url: str | None) -> str:
         url_schemes=set(URL_SCHEMES),
     )
     cleaned = _IMG.sub(_keep_image, cleaned)
+    cleaned = _DEAD_LINK.sub(r"\1", cleaned)
     return cleaned.strip()
 
 

@@ -167,3 +167,31 @@ def test_xml_declaration_and_control_characters_are_tolerated() -> None:
     extracted = extract_html(page)
     assert extracted.title == "Title"
     assert [b.text for b in extracted.blocks] == ["Body"]
+
+
+def test_hidden_markup_is_not_body() -> None:
+    page = _page(
+        "",
+        f"<div class='content'><p>{PARA}</p><p style='display: none'>隐藏的统计代码</p>"
+        "<p hidden>也看不见</p><div style='VISIBILITY:hidden'><p>隐身的段落</p></div></div>",
+    )
+    assert [block.text for block in extract_html(page).blocks] == [PARA]
+
+
+@pytest.mark.parametrize(
+    ("img", "kept"),
+    [
+        ("<img src='/p.gif' width='1' height='1'>", False),
+        ("<img src='/p.gif' width='0' height='0' alt=''>", False),
+        ("<img src='/p.gif' width='1px'>", False),
+        ("<img src='/p.gif' height='1'>", False),
+        ("<img src='/photo.jpg' width='1' height='300'>", True),
+        ("<img src='/photo.jpg' width='640'>", True),
+        ("<img src='/photo.jpg'>", True),
+    ],
+)
+def test_tracking_pixels_are_not_image_blocks(img: str, kept: bool) -> None:
+    page = _page("", f"<div class='content'><p>{PARA}</p><p>{img}</p></div>")
+    blocks = extract_html(page, "https://www.example.cn/a/b.html").blocks
+    images = [block for block in blocks if block.tag == "img"]
+    assert bool(images) is kept

@@ -82,6 +82,13 @@ def test_seed_lines_are_kept_verbatim() -> None:
         ("Source: https://news.example.org/a/", {"origin_url": "https://news.example.org/a/"}),
         ("Original article: https://news.example.org/b", {"origin_url": "https://news.example.org/b"}),
         ("Published: April 2, 2024 | Source: Herald", {"published": "April 2, 2024", "source": "Herald"}),
+        ("3小时前 来源:某某新闻客户端", {"published": "3小时前", "source": "某某新闻客户端"}),
+        ("昨天 15:20 来源:某某晚报", {"published": "昨天 15:20", "source": "某某晚报"}),
+        ("刚刚 来源:某某网", {"published": "刚刚", "source": "某某网"}),
+        ("2 hours ago | Source: Herald", {"published": "2 hours ago", "source": "Herald"}),
+        ("（来源：某某日报 记者 朱镕）", {"source": "某某日报", "author": "朱镕"}),
+        ("来源:新华社 记者:张三", {"source": "新华社", "author": "张三"}),
+        ("来源:某某晚报 通讯员 李四", {"source": "某某晚报", "author": "李四"}),
     ],
 )
 def test_meta_line(line: str, fields: dict[str, str]) -> None:
@@ -100,6 +107,8 @@ def test_meta_line(line: str, fields: dict[str, str]) -> None:
         "Original article: a story we liked",
         "Source: The figures came from: a survey of households",
         "2024-04-12",  # a bare date is a meta line only in the header
+        "3小时前",  # so is a bare relative time
+        "3小时前,市政府召开常务会议。",
         "字号:[大][中][小] 打印本页 关闭窗口",
         "",
     ],
@@ -113,6 +122,13 @@ def test_bare_date_counts_in_the_header_only() -> None:
     blocks = take_meta([Block("2024-04-12 10:30"), Block("正文第一段。" * 20), Block("2024-04-13")], meta)
     assert meta == {"published": "2024-04-12 10:30"}
     assert [block.text for block in blocks] == ["正文第一段。" * 20, "2024-04-13"]
+
+
+def test_bare_relative_time_counts_in_the_header_only() -> None:
+    meta: dict[str, str] = {}
+    blocks = take_meta([Block("3小时前"), Block("正文第一段。" * 20), Block("昨天")], meta)
+    assert meta == {"published": "3小时前"}
+    assert [block.text for block in blocks] == ["正文第一段。" * 20, "昨天"]
 
 
 def test_first_value_of_a_key_wins() -> None:

@@ -154,3 +154,22 @@ def test_now_defaults_to_the_current_time(settings: Settings) -> None:
     article = normalize(Extracted(title="t", blocks=BODY, meta={"published": "刚刚"}), SOURCE, settings)
     assert article.published is not None
     assert abs((datetime.now(UTC) - article.published).total_seconds()) < 120
+
+
+def test_image_alt_text_is_not_body_text(settings: Settings) -> None:
+    blocks = (
+        Block("会场全景", tag="img", html='<img src="/a.jpg" alt="会场全景">'),
+        Block("4月11日,市政协召开常委会议。"),
+    )
+    article = normalize(Extracted(title="标题", blocks=blocks, url="https://e.example/news/1.html"), SOURCE, settings,
+                        now=NOW)
+    assert article.content_text == "4月11日,市政协召开常委会议。"
+    assert article.summary == "4月11日,市政协召开常委会议。"
+    assert '<img src="https://e.example/a.jpg" alt="会场全景">' in article.content_html
+
+
+def test_an_untitled_image_only_article_is_titled_by_its_alt_text(settings: Settings) -> None:
+    blocks = (Block("会场全景", tag="img", html='<img src="/a.jpg" alt="会场全景">'),)
+    article = normalize(Extracted(title="", blocks=blocks, url="https://e.example/news/1.html"), SOURCE, settings,
+                        now=NOW)
+    assert (article.title, article.content_text) == ("会场全景", "")

@@ -85,3 +85,17 @@ def test_text_is_escaped() -> None:
 
 def test_without_a_base_relative_urls_stay_relative() -> None:
     assert sanitize_html('<a href="/x">x</a>', None) == '<a href="/x" rel="noopener noreferrer">x</a>'
+
+
+@pytest.mark.parametrize(
+    ("source", "clean"),
+    [
+        ('<p>看<a href="javascript:alert(1)">这里</a>。</p>', "<p>看这里。</p>"),
+        ('<p><a href="data:text/html,x" title="t"><b>粗</b>体</a></p>', "<p><b>粗</b>体</p>"),
+        ('<p><a name="top">锚点</a></p>', "<p>锚点</p>"),
+        ('<p><a href="/ok.html">好</a></p>',
+         '<p><a href="https://www.example.gov.cn/ok.html" rel="noopener noreferrer">好</a></p>'),
+    ],
+)
+def test_links_without_an_address_become_text(source: str, clean: str) -> None:
+    assert sanitize_html(source, PAGE) == clean
