@@ -43,6 +43,7 @@ class DisclaimerRule:
 class DisclaimerSettings:
     rules: tuple[DisclaimerRule, ...]
     rights_template: str
+    by_language: Mapping[str, str] = field(default_factory=dict)  # primary language subtag → template
     footer: bool = True
 
 
@@ -83,14 +84,19 @@ class Settings:
                 return category
         return self.categories[0]
 
-    def rights_template(self, source: Source) -> str:
-        """The rights template for ``source``: its own, else its category's, else the global one."""
+    def rights_template(self, source: Source, language: str | None = None) -> str:
+        """The rights template for an article of ``source`` in ``language``.
+
+        The source's own, else its category's, else the one for the article's
+        language (``[rights.language]``), else the global one.
+        """
         if source.rights_template is not None:
             return source.rights_template
         for category in self.categories:
             if category.slug == source.category and category.rights_template is not None:
                 return category.rights_template
-        return self.disclaimers.rights_template
+        primary = (language or "").split("-")[0].lower()
+        return self.disclaimers.by_language.get(primary, self.disclaimers.rights_template)
 
     def source(self, source_id: str) -> Source:
         for source in self.sources:
@@ -402,7 +408,8 @@ KINDS = ("reprint-notice", "copyright", "takedown", "liability")
 def _disclaimers(doc: _Table) -> DisclaimerSettings:
     doc.only("rights", "rule")
     rights = doc.table("rights")
-    rights.only("template", "footer")
+    rights.only("template", "footer", "language")
+    by_language = rights.table("language")
     rules = []
     for table in doc.tables("rule"):
         table.only("kind", "pattern")
@@ -412,6 +419,7 @@ def _disclaimers(doc: _Table) -> DisclaimerSettings:
         rules=tuple(rules),
         rights_template=rights.get("template", str, "© {source_name}. Original: {origin_url}"),
         footer=rights.get("footer", bool, True),
+        by_language={code.lower(): by_language.get(code, str) for code in by_language.data},
     )
 
 

@@ -126,3 +126,11 @@ def test_rights_template_per_source_then_category_then_global(config_dir: Path) 
     assert settings.rights_template(settings.source("own")) == "© {source_name}"
     assert settings.rights_template(settings.source("cat")) == "转载自{source_name}"
     assert settings.rights_template(settings.source("inbox")) == settings.disclaimers.rights_template
+
+
+def test_rights_template_by_language_when_source_and_category_have_none(config_dir: Path) -> None:
+    settings = load_settings(config_dir)
+    inbox = settings.source("inbox")
+    assert settings.rights_template(inbox, "en-US").startswith("Reprinted from")
+    assert settings.rights_template(inbox, "zh-CN") == settings.disclaimers.rights_template
+    assert settings.rights_template(inbox, None) == settings.disclaimers.rights_template

@@ -78,7 +78,7 @@ def normalize(extracted: Extracted, source: Source, settings: Settings, *, now: 
     categories = categorize(title, content_text, source, settings.categories, upstream)
 
     rights = rights_text(
-        settings.rights_template(source),
+        settings.rights_template(source, language),
         source_name=source_name or _host(origin_url or link),
         origin_url=origin_url or link,
         title=title,

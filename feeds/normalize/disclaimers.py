@@ -100,7 +100,8 @@ def rights_text(template: str, *, source_name: str | None, origin_url: str | Non
         if complete:
             kept.append("".join(out))
     text = "".join(kept).strip()
-    return re.sub(r"[\s,，;；:：、]+$", "", text)
+    text = re.sub(r"[\s,，;；:：、]+$", "", text)
+    return text[:1].upper() + text[1:]  # a sentence whose first clause was dropped still starts a sentence
 
 
 # A clause of a template: up to and including its punctuation. "{" … "}" never splits.
