@@ -1,0 +1,469 @@
+"""The one HTTP client of the service: conditional GET with limits and a guard.
+
+``Fetcher.fetch(url, validators)`` reads one document over http or https:
+
+* conditional GET: the ETag and Last-Modified the last good fetch left are sent
+  back; 304 gives ``not-modified``, a body whose sha256 equals the last one gives
+  ``unchanged``, 410 gives ``gone``;
+* redirects are followed here, at most ``max_redirects`` hops, loops refused; a
+  chain of permanent redirects (301/308) sets ``permanent_url``, the URL to store
+  instead; 302/303/307 do not;
+* every hop's host is resolved and refused when it is private, loopback,
+  link-local, multicast, reserved or unspecified, unless inside
+  ``allow_networks``; the connection then goes to the address that was checked,
+  so a second DNS answer cannot point it elsewhere;
+* the body is read as a stream and abandoned at ``max_bytes`` (after gzip or
+  deflate decoding), and the whole fetch, redirects included, within
+  ``total_timeout``;
+* at most ``per_host`` requests run at once against one host, ``global_limit``
+  in all.
+
+429 and 503 raise ``RetryLater`` with the server's Retry-After; other 4xx and
+5xx raise ``StatusError``; everything else that goes wrong raises ``FetchError``.
+``backoff`` and ``next_check`` turn failures and server hints into the next time
+a source is looked at. Local files are not read here (``sources/feed.py`` does).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import ipaddress
+import random
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from feeds.config import FetchSettings
+from feeds.errors import FetchError
+
+__all__ = [
+    "FetchPolicy",
+    "FetchResult",
+    "Fetcher",
+    "RetryLater",
+    "StatusError",
+    "Validators",
+    "backoff",
+    "check_address",
+    "next_check",
+]
+
+Status = Literal["ok", "not-modified", "unchanged", "gone"]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+REDIRECTS = (301, 302, 303, 307, 308)
+PERMANENT = (301, 308)
+ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, " \
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"  # fmt: skip
+# Only what httpx decodes with what is installed: br needs brotli, zstd needs zstandard.
+ACCEPT_ENCODING = "gzip, deflate"
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+
+
+class StatusError(FetchError):
+    """The server answered with an error status (4xx or 5xx)."""
+
+    code = "http-status"
+
+    def __init__(self, message: str, *, url: str, status: int) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class RetryLater(StatusError):
+    """429 or 503: the server asks to come back later, at ``retry_after`` when it said when."""
+
+    code = "retry-later"
+
+    def __init__(self, message: str, *, url: str, status: int, retry_after: datetime | None) -> None:
+        super().__init__(message, url=url, status=status)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    connect_timeout: float = 10.0  # seconds to open a connection (TLS included)
+    total_timeout: float = 30.0  # seconds for the whole fetch, every redirect and the body included
+    max_bytes: int = 15 * 1024 * 1024  # of the decoded body
+    max_redirects: int = 5
+    per_host: int = 2  # requests at once against one host
+    global_limit: int = 16  # requests at once in all
+    allow_networks: tuple[str, ...] = ()  # private networks that may be fetched anyway, e.g. "127.0.0.0/8"
+    user_agent: str = "feeds/0.1 (feed aggregator)"
+
+    @classmethod
+    def from_settings(cls, settings: FetchSettings) -> FetchPolicy:
+        return cls(
+            connect_timeout=settings.connect_timeout,
+            total_timeout=settings.total_timeout,
+            max_bytes=settings.max_bytes,
+            max_redirects=settings.max_redirects,
+            per_host=settings.per_host,
+            global_limit=settings.global_limit,
+            allow_networks=settings.allow_networks,
+        )
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What the last good fetch left, sent back to make the next one conditional."""
+
+    etag: str | None = None
+    last_modified: str | None = None  # the header value, sent back as is
+    body_hash: str | None = None  # sha256 hex of the last body
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    status: Status
+    url: str  # as requested
+    final_url: str  # after every redirect
+    permanent_url: str | None  # where a chain of permanent redirects (301/308) led: the URL to store
+    content: bytes  # empty for not-modified
+    charset: str | None  # the Content-Type charset parameter
+    media_type: str | None  # the Content-Type without parameters, lower case
+    validators: Validators  # to send with the next fetch
+    retry_after: datetime | None  # the server's Retry-After, when it sent one
+    max_age: int | None  # Cache-Control max-age in seconds
+    http_status: int
+    elapsed: float  # seconds, every hop included
+
+
+# --------------------------------------------------------------------------- the guard
+
+
+def check_address(address: str, allow: tuple[str, ...] | list[IPNetwork] = ()) -> str | None:
+    """Why ``address`` may not be fetched ("a loopback address"), or None when it may.
+
+    ``allow`` holds networks (strings or parsed) that are permitted even when private.
+    """
+    ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    networks = [ipaddress.ip_network(n, strict=False) if isinstance(n, str) else n for n in allow]
+    if any(ip.version == net.version and ip in net for net in networks):
+        return None
+    for flag, reason in (
+        (ip.is_unspecified, "an unspecified address"),
+        (ip.is_loopback, "a loopback address"),
+        (ip.is_link_local, "a link-local address"),
+        (ip.is_multicast, "a multicast address"),
+        (ip.is_private, "a private address"),
+        (ip.is_reserved, "a reserved address"),
+        (not ip.is_global, "not a public address"),
+    ):
+        if flag:
+            return reason
+    return None
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"cannot resolve host {host!r}: {exc}") from exc
+    addresses: list[str] = []
+    for _family, _type, _proto, _name, sockaddr in infos:
+        if (address := str(sockaddr[0])) not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+# --------------------------------------------------------------------------- the client
+
+
+@dataclass
+class _Hop:
+    """The state of one fetch while it follows redirects."""
+
+    url: str
+    deadline: float
+    visited: list[str] = field(default_factory=list)
+    permanent: str | None = None
+    all_permanent: bool = True
+
+
+class Fetcher:
+    """Fetches URLs under a ``FetchPolicy``; one instance is shared by every thread."""
+
+    def __init__(self, policy: FetchPolicy | None = None, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.policy = policy or FetchPolicy()
+        self._allow: list[IPNetwork] = [ipaddress.ip_network(n, strict=False) for n in self.policy.allow_networks]
+        self._global = threading.BoundedSemaphore(self.policy.global_limit)
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._hosts_lock = threading.Lock()
+        # No keep-alive: connections go to a checked address, and a pooled TLS connection opened for one
+        # host name must not serve another name on the same address.
+        self._client = httpx.Client(
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=self.policy.global_limit, max_keepalive_connections=0),
+            headers={"User-Agent": self.policy.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
+            transport=transport,
+            trust_env=False,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
+        """GET ``url``; raises ``FetchError`` (``StatusError``, ``RetryLater``) when no usable answer came."""
+        started = time.monotonic()
+        hop = _Hop(url=url, deadline=started + self.policy.total_timeout)
+        while True:
+            with self._slot(url), self._request(url, validators, hop) as response:
+                status = response.status_code
+                if status in REDIRECTS and "location" in response.headers:
+                    url = self._redirect(hop, url, status, response.headers["location"])
+                    continue
+                return self._result(hop, url, response, validators, started)
+
+    # ---------------------------------------------------------------- steps
+
+    def _redirect(self, hop: _Hop, url: str, status: int, location: str) -> str:
+        target = urljoin(url, location.strip())
+        hop.visited.append(url)
+        if target in hop.visited or target == url:
+            chain = " → ".join([*hop.visited, target])
+            raise FetchError(f"redirect loop fetching {hop.url}: {chain}")
+        if len(hop.visited) > self.policy.max_redirects:
+            raise FetchError(
+                f"too many redirects fetching {hop.url}: more than {self.policy.max_redirects} (last {target})"
+            )
+        if status in PERMANENT and hop.all_permanent:
+            hop.permanent = target
+        else:
+            hop.all_permanent = False
+        return target
+
+    def _result(
+        self, hop: _Hop, url: str, response: httpx.Response, validators: Validators | None, started: float
+    ) -> FetchResult:
+        status = response.status_code
+        headers = response.headers
+        retry_after = _retry_after(headers.get("retry-after"))
+        if status in (429, 503):
+            when = f"; retry after {retry_after.isoformat()}" if retry_after else ""
+            raise RetryLater(f"{url} answered HTTP {status}{when}", url=url, status=status, retry_after=retry_after)
+        if status >= 400 and status != 410:
+            raise StatusError(f"{url} answered HTTP {status}", url=url, status=status)
+        if status in REDIRECTS:
+            raise FetchError(f"{url} answered HTTP {status} without a Location header")
+        if not (200 <= status < 300 or status in (304, 410)):
+            raise FetchError(f"{url} answered HTTP {status}, which is not a usable response")
+        old = validators or Validators()
+        content = b""
+        body_hash = old.body_hash
+        if status not in (304, 410):
+            content = self._body(response, url, hop.deadline)
+            body_hash = hashlib.sha256(content).hexdigest()
+        kind: Status = "ok"
+        if status == 304:
+            kind = "not-modified"
+        elif status == 410:
+            kind = "gone"
+        elif old.body_hash is not None and body_hash == old.body_hash:
+            kind = "unchanged"
+        media_type, charset = _content_type(headers.get("content-type"))
+        return FetchResult(
+            status=kind,
+            url=hop.url,
+            final_url=url,
+            permanent_url=hop.permanent if hop.permanent not in (None, hop.url) else None,
+            content=content,
+            charset=charset,
+            media_type=media_type,
+            validators=Validators(
+                etag=headers.get("etag") or old.etag,
+                last_modified=headers.get("last-modified") or old.last_modified,
+                body_hash=body_hash,
+            ),
+            retry_after=retry_after,
+            max_age=_max_age(headers.get("cache-control")),
+            http_status=status,
+            elapsed=time.monotonic() - started,
+        )
+
+    def _body(self, response: httpx.Response, url: str, deadline: float) -> bytes:
+        limit = self.policy.max_bytes
+        declared = response.headers.get("content-length", "")
+        encoded = response.headers.get("content-encoding", "identity").strip().lower()
+        if declared.isdigit() and encoded in ("", "identity") and int(declared) > limit:
+            raise FetchError(f"{url}: the body of {int(declared)} bytes is over the {limit}-byte limit")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise FetchError(f"{url}: the body is over the {limit}-byte limit; stopped reading")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"{url}: total timeout of {self.policy.total_timeout:g} s while reading the body")
+                chunks.append(chunk)
+        except httpx.DecodingError as exc:
+            raise FetchError(f"{url}: the {encoded} body cannot be decoded: {exc}") from exc
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"{url}: read timeout while reading the body ({_timeout_name(exc)})") from exc
+        except httpx.TransportError as exc:
+            raise FetchError(f"{url}: connection failed while reading the body: {exc}") from exc
+        return b"".join(chunks)
+
+    @contextmanager
+    def _request(self, url: str, validators: Validators | None, hop: _Hop) -> Iterator[httpx.Response]:
+        target, host_header, sni = self._pin(url)
+        headers = {"Host": host_header}
+        if validators is not None and validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators is not None and validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        remaining = hop.deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(f"{hop.url}: total timeout of {self.policy.total_timeout:g} s reached at {url}")
+        timeout = httpx.Timeout(remaining, connect=min(self.policy.connect_timeout, remaining))
+        extensions = {"sni_hostname": sni} if sni else None
+        try:
+            with self._client.stream(
+                "GET", target, headers=headers, timeout=timeout, extensions=extensions
+            ) as response:
+                yield response
+        except httpx.ConnectTimeout as exc:
+            raise FetchError(f"{url}: connect timeout, no connection within {self.policy.connect_timeout:g} s") from exc
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"{url}: {_timeout_name(exc)}, no answer within {remaining:.3g} s") from exc
+        except httpx.TransportError as exc:
+            raise FetchError(f"{url}: connection failed: {exc or type(exc).__name__}") from exc
+
+    def _pin(self, url: str) -> tuple[str, str, str | None]:
+        """``url`` aimed at a checked address of its host, the Host header, and the TLS server name."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise FetchError(f"invalid URL {url!r}: {exc}") from exc
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(f"{url}: only http and https URLs are fetched, not {parts.scheme or 'a bare path'!r}")
+        host = parts.hostname
+        if not host:
+            raise FetchError(f"{url}: the URL has no host")
+        port = port or (443 if parts.scheme == "https" else 80)
+        refused: list[str] = []
+        for address in _resolve(host, port):
+            reason = check_address(address, self._allow)
+            if reason is None:
+                literal = f"[{address}]" if ":" in address else address
+                netloc = f"{literal}:{parts.port}" if parts.port else literal
+                target = parts._replace(netloc=netloc).geturl()
+                host_header = parts.netloc.rpartition("@")[2]
+                return target, host_header, host if parts.scheme == "https" else None
+            refused.append(f"{address}, {reason}")
+        raise FetchError(
+            f"{url}: refused, {host} resolves to {'; '.join(refused)}; allow it with [fetch] allow_networks"
+        )
+
+    @contextmanager
+    def _slot(self, url: str) -> Iterator[None]:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._hosts_lock:
+            semaphore = self._hosts.setdefault(host, threading.BoundedSemaphore(self.policy.per_host))
+        with semaphore, self._global:
+            yield
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _content_type(value: str | None) -> tuple[str | None, str | None]:
+    if not value:
+        return None, None
+    media, _, params = value.partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, raw = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = raw.strip().strip("\"'") or None
+    return media.strip().lower() or None, charset
+
+
+def _retry_after(value: str | None, now: datetime | None = None) -> datetime | None:
+    if not value:
+        return None
+    value = value.strip()
+    now = now or datetime.now(UTC)
+    if value.isdigit():
+        return now + timedelta(seconds=int(value))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _max_age(value: str | None) -> int | None:
+    if not value or "no-store" in value.lower():
+        return None
+    match = _MAX_AGE.search(value)
+    return int(match.group(1)) if match else None
+
+
+def _timeout_name(exc: httpx.TimeoutException) -> str:
+    return {
+        httpx.ConnectTimeout: "connect timeout",
+        httpx.ReadTimeout: "read timeout",
+        httpx.WriteTimeout: "write timeout",
+        httpx.PoolTimeout: "timeout waiting for a free connection",
+    }.get(type(exc), "timeout")
+
+
+# --------------------------------------------------------------------------- scheduling
+
+
+def backoff(failures: int, *, base: float, max_interval: float, rng: random.Random | None = None) -> float:
+    """Seconds to wait after ``failures`` consecutive failures: exponential, full jitter, capped.
+
+    The ceiling doubles with each failure from ``base`` up to ``max_interval``; the wait is drawn uniformly
+    below it. There is no last attempt: a source keeps being retried at most ``max_interval`` apart.
+    """
+    if failures <= 0:
+        return 0.0
+    ceiling = min(max_interval, base * 2.0 ** min(failures - 1, 64))
+    return (rng or random).uniform(0.0, ceiling)
+
+
+def next_check(
+    now: datetime,
+    *,
+    interval: timedelta,
+    min_interval: timedelta,
+    max_interval: timedelta,
+    ttl_minutes: int | None = None,
+    max_age: int | None = None,
+    retry_after: datetime | None = None,
+) -> datetime:
+    """When to look at a source again: the longest of the configured interval (or back-off), the feed's
+    ``<ttl>``, Cache-Control max-age and Retry-After, clamped to [``min_interval``, ``max_interval``]."""
+    delays = [interval]
+    if ttl_minutes is not None and ttl_minutes > 0:
+        delays.append(timedelta(minutes=ttl_minutes))
+    if max_age is not None and max_age > 0:
+        delays.append(timedelta(seconds=max_age))
+    if retry_after is not None:
+        delays.append(retry_after - now)
+    delay = min(max(max(delays), min_interval), max_interval)
+    return now + delay
