@@ -14,7 +14,7 @@ from typing import Any
 
 from feeds.config import Settings, load_settings
 from feeds.errors import ConfigError, FeedsError
-from feeds.models import Article, Source, SourceKind
+from feeds.models import Article, Source, SourceKind, SourceState
 
 EXAMPLES = """\
 examples:
@@ -127,7 +127,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             report = ingest(settings, store, source_ids=args.source)
             for r in report.sources:
                 line = f"{r.source_id}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged, {r.failed} failed"
-                print(line + (f" — error: {r.error}" if r.error else ""))
+                print(line + (f" ({r.note})" if r.note else "") + (f" — error: {r.error}" if r.error else ""))
             written = build(settings, store)
             print(f"published: {len(written)} file(s) rewritten in {settings.output_dir}")
             return 0 if report.ok else 1
@@ -136,12 +136,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(f"published: {len(written)} file(s) rewritten in {settings.output_dir}")
             return 0
         if command == "status":
-            _status(settings, store.category_stats(), store.count_articles())
+            states = {s.id: store.source_state(s.id) for s in settings.sources}
+            _status(settings, store.category_stats(), store.count_articles(), states)
             return 0
     raise ConfigError(f"unknown command {command!r}")
 
 
-def _status(settings: Settings, stats: dict[str, tuple[int, Any]], total: int) -> None:
+def _status(settings: Settings, stats: dict[str, tuple[int, Any]], total: int, states: dict[str, SourceState]) -> None:
     print(f"database: {settings.database_url}")
     print(f"output:   {settings.output_dir}")
     print(f"articles: {total}\n")
@@ -152,8 +153,16 @@ def _status(settings: Settings, stats: dict[str, tuple[int, Any]], total: int) -
     print(f"\n{'source':<16} {'kind':<8} {'category':<12} location")
     for source in settings.sources:
         where = str(source.path or source.url)
-        state = "" if source.enabled else " (disabled)"
-        print(f"{source.id:<16} {source.kind.value:<8} {source.category:<12} {where}{state}")
+        flags = "" if source.enabled else " (disabled)"
+        print(f"{source.id:<16} {source.kind.value:<8} {source.category:<12} {where}{flags}")
+        state = states[source.id]
+        if state.last_fetch_at is not None:
+            nxt = state.next_check_at.isoformat() if state.next_check_at else "-"
+            print(f"{'':<16} last fetch {state.last_fetch_at.isoformat()} ({state.last_status}), next check {nxt}")
+        if state.last_error:
+            print(f"{'':<16} error ({state.failures} in a row): {state.last_error}")
+        if state.gone:
+            print(f"{'':<16} gone: the server answered 410; run 'ingest --once --source {source.id}' to try again")
 
 
 def _parse(settings: Settings, path: Path, source_id: str | None) -> int:

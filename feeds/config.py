@@ -372,8 +372,12 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
         url = table.get("url", str, None)
         if kind == SourceKind.CAPTURE.value and path is None:
             raise table.error("path", "missing (a capture source needs the folder to watch)")
-        if kind != SourceKind.CAPTURE.value and url is None:
-            raise table.error("url", f"missing (a {kind} source needs a URL)")
+        if kind == SourceKind.FEED.value and url is None and path is None:
+            raise table.error("url", "missing (a feed source needs a URL, or a path to a local feed file)")
+        if kind == SourceKind.PAGE.value and url is None:
+            raise table.error("url", "missing (a page source needs the URL of its list page)")
+        if url is not None and (problem := _http_url(url)):
+            raise table.error("url", problem)
         sources.append(
             Source(
                 id=source_id,

@@ -9,7 +9,10 @@ nor a body raises ``ExtractError``.
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 
 from feeds.errors import ExtractError
 from feeds.extract.encoding import decode
@@ -17,7 +20,7 @@ from feeds.extract.html import extract_html
 from feeds.extract.text import extract_text
 from feeds.models import Extracted, RawItem
 
-__all__ = ["extract"]
+__all__ = ["extract", "extract_entry"]
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain"})
@@ -40,4 +43,23 @@ def extract(raw: RawItem) -> Extracted:
         raise ExtractError(f"unsupported media type {raw.media_type!r} of {where}: expected text/plain or text/html")
     if not extracted.title.strip() and not any(block.text.strip() or block.html for block in extracted.blocks):
         raise ExtractError(f"no title and no body in {where}")
+    return extracted
+
+
+def extract_entry(content_html: str, *, title: str, url: str | None, meta: Mapping[str, str]) -> Extracted:
+    """A feed entry: its HTML content read as a page body, with the entry's own title and metadata.
+
+    The entry's structured fields (``meta``: published, author, categories, …)
+    win over meta lines found in the content; the content may still supply
+    what the entry lacks, such as ``原文链接``.
+    """
+    head = f"<head><title>{html.escape(title)}</title></head>"
+    page = f"<html>{head}<body><article>{content_html}</article></body></html>"
+    extracted = extract_html(page, url)
+    merged = {**extracted.meta, **{key: value for key, value in meta.items() if value}}
+    if url:
+        merged.setdefault("url", url)
+    extracted = replace(extracted, title=title or extracted.title, meta=merged, url=url or extracted.url)
+    if not extracted.title.strip() and not any(block.text.strip() or block.html for block in extracted.blocks):
+        raise ExtractError(f"feed entry {url or title!r} has no title and no content")
     return extracted

@@ -23,6 +23,7 @@ __all__ = ["article_id", "content_hash", "signature"]
 ID_LENGTH = 16
 SHINGLE = 5  # characters: CJK text has no word breaks, and Latin text works as well
 PERMUTATIONS = 128
+MIN_SIGNED = 120  # letters: shorter bodies (a one-line summary) say too little to call two articles one
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -65,10 +66,10 @@ def signature(text: str) -> bytes:
 
     Punctuation, spacing and case are ignored, so two reprints of one article
     with other boilerplate and small edits share most of their shingles. An
-    empty body has an empty signature.
+    body shorter than ``MIN_SIGNED`` letters has an empty signature.
     """
     letters = _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
-    if not letters:
+    if len(letters) < MIN_SIGNED:
         return b""
     shingles = {letters[i : i + SHINGLE] for i in range(max(1, len(letters) - SHINGLE + 1))}
     minhash = MinHash(num_perm=PERMUTATIONS, seed=1)

@@ -2,29 +2,35 @@
 
 This is the only module that calls every stage::
 
-    source.scan ─► extract ─► normalize ─► store.upsert ─► publish
+    capture.scan ──────────────► extract ──────► normalize ─► store.upsert ─► publish
+    fetch ─► feed.parse_feed ──► extract_entry ─┘
 
 A failure of one document is logged and recorded, never stops the others; a
-failure of one source never stops the other sources.
+failure of one source never stops the other sources. Feed sources are fetched
+only when due (``next_check_at`` in the store), with conditional GET, and back
+off after errors.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from feeds.config import Settings
-from feeds.errors import FeedsError
-from feeds.extract import extract
-from feeds.models import Article, Feed, Source, SourceKind
+from feeds.errors import FeedsError, FetchError
+from feeds.extract import extract, extract_entry
+from feeds.fetch import Fetcher, FetchPolicy, FetchResult, RetryLater, Validators, backoff, next_check
+from feeds.models import Article, Extracted, Feed, Source, SourceKind, SourceState
 from feeds.normalize import normalize
 from feeds.publish import publish
 from feeds.sources import capture
+from feeds.sources.feed import FeedItem, parse_feed
 from feeds.store import Store
 
 log = logging.getLogger(__name__)
@@ -38,6 +44,7 @@ class SourceReport:
     unchanged: int = 0
     failed: int = 0
     error: str | None = None  # the source as a whole failed
+    note: str | None = None  # not due, not modified, …
 
 
 @dataclass
@@ -61,36 +68,59 @@ def ingest(
     """Run every enabled source (or the ones named) once and store what changed."""
     wanted = set(source_ids) if source_ids is not None else None
     report = IngestReport()
-    for source in settings.sources:
-        if wanted is not None and source.id not in wanted:
-            continue
-        if wanted is None and not source.enabled:
-            continue
-        result = _ingest_source(settings, store, source, now or datetime.now(UTC), report.dirty)
-        report.sources.append(result)
-        if on_source is not None:
-            on_source(result)
+    with Fetcher(FetchPolicy.from_settings(settings.fetch)) as fetcher:
+        for source in settings.sources:
+            if wanted is not None and source.id not in wanted:
+                continue
+            if wanted is None and not source.enabled:
+                continue
+            moment = now or datetime.now(UTC)
+            result = _ingest_source(settings, store, fetcher, source, moment, report.dirty, force=wanted is not None)
+            report.sources.append(result)
+            if on_source is not None:
+                on_source(result)
     return report
 
 
-def _ingest_source(settings: Settings, store: Store, source: Source, now: datetime, dirty: set[str]) -> SourceReport:
+# A document ready for extraction: its key within the source, its content hash, and how to read it.
+_Document = tuple[str, str, Callable[[], Extracted]]
+
+
+def _ingest_source(
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    source: Source,
+    now: datetime,
+    dirty: set[str],
+    *,
+    force: bool,
+) -> SourceReport:
     result = SourceReport(source.id)
     started = time.monotonic()
-    if source.kind is not SourceKind.CAPTURE:
-        result.error = f"source kind {source.kind.value!r} is not supported yet"
-        log.error("source skipped", extra={"source_id": source.id, "error": result.error})
-        return result
     try:
-        for raw in capture.scan(source, lambda key: store.seen(source.id, key)):
+        if source.kind is SourceKind.CAPTURE:
+            documents: Iterable[_Document] = (
+                (raw.key, raw.content_hash, lambda raw=raw: extract(raw))  # type: ignore[misc]
+                for raw in capture.scan(source, lambda key: store.seen(source.id, key))
+            )
+        elif source.kind is SourceKind.FEED:
+            documents = _feed_documents(store, fetcher, source, now, result, force=force)
+        else:
+            raise FetchError(f"source {source.id!r}: kind {source.kind.value!r} is not supported yet")
+        for key, content_hash, read in documents:
+            if store.seen(source.id, key) == content_hash:
+                result.unchanged += 1
+                continue
             try:
-                article = normalize(extract(raw), source, settings, now=now)
+                article = normalize(read(), source, settings, now=now)
                 outcome = store.upsert(article, now=now)
             except FeedsError as exc:
                 result.failed += 1
-                store.mark_seen(source.id, raw.key, raw.content_hash, None, now)
-                log.warning("document failed", extra={"source_id": source.id, "path": raw.key, "error": str(exc)})
+                store.mark_seen(source.id, key, content_hash, None, now)
+                log.warning("document failed", extra={"source_id": source.id, "path": key, "error": str(exc)})
                 continue
-            store.mark_seen(source.id, raw.key, raw.content_hash, outcome.article_id, now)
+            store.mark_seen(source.id, key, content_hash, outcome.article_id, now)
             if outcome.status == "new":
                 result.new += 1
             elif outcome.status == "unchanged":
@@ -113,6 +143,118 @@ def _ingest_source(settings: Settings, store: Store, source: Source, now: dateti
         },
     )
     return result
+
+
+def _feed_documents(
+    store: Store, fetcher: Fetcher, source: Source, now: datetime, result: SourceReport, *, force: bool
+) -> Iterator[_Document]:
+    """The entries of a feed source that is due, fetched politely; the source's state is saved either way."""
+    state = store.source_state(source.id)
+    if state.gone and not force:
+        result.note = "gone (HTTP 410): fetched again only with --source"
+        return
+    if not force and state.next_check_at is not None and state.next_check_at > now:
+        result.note = f"not due until {state.next_check_at.isoformat()}"
+        return
+    interval = timedelta(minutes=source.interval_minutes)
+    shortest, longest = timedelta(minutes=source.min_interval_minutes), timedelta(minutes=source.max_interval_minutes)
+    state = replace(state, last_fetch_at=now, url=state.url or source.url)
+    try:
+        fetched = _fetch(fetcher, source, state)
+        if fetched.status == "gone":
+            store.save_source_state(replace(state, gone=True, last_status="gone", last_error=None, failures=0))
+            result.note = "gone (HTTP 410)"
+            return
+        parsed = (
+            parse_feed(fetched.content, url=fetched.final_url, charset=fetched.charset, timezone=source.timezone)
+            if fetched.status == "ok"
+            else None
+        )
+    except FeedsError as exc:
+        failures = state.failures + 1
+        wait = timedelta(seconds=backoff(failures, base=interval.total_seconds(), max_interval=longest.total_seconds()))
+        retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
+        due = next_check(now, interval=wait, min_interval=shortest, max_interval=longest, retry_after=retry_after)
+        store.save_source_state(
+            replace(state, last_status="error", last_error=str(exc), failures=failures, next_check_at=due)
+        )
+        raise
+    state = replace(
+        state,
+        url=fetched.permanent_url or state.url,
+        etag=fetched.validators.etag,
+        last_modified=fetched.validators.last_modified,
+        body_hash=fetched.validators.body_hash,
+        last_ok_at=now,
+        last_status=fetched.status,
+        last_error=None,
+        failures=0,
+        gone=False,
+        parse_warning=parsed.bozo_reason if parsed is not None else state.parse_warning,
+        next_check_at=next_check(
+            now,
+            interval=interval,
+            min_interval=shortest,
+            max_interval=longest,
+            ttl_minutes=parsed.ttl_minutes if parsed is not None else None,
+            max_age=fetched.max_age,
+        ),
+    )
+    store.save_source_state(state)
+    if parsed is None:
+        result.note = fetched.status
+        return
+    for item in parsed.items:
+        yield item.key, _item_hash(item), lambda item=item: _entry(item)  # type: ignore[misc]
+
+
+def _fetch(fetcher: Fetcher, source: Source, state: SourceState) -> FetchResult:
+    """Fetch the feed's URL, or read its local file (with the same body-hash skip)."""
+    validators = Validators(state.etag, state.last_modified, state.body_hash)
+    if source.url is not None:
+        return fetcher.fetch(state.url or source.url, validators)
+    assert source.path is not None
+    try:
+        content = source.path.read_bytes()
+    except OSError as exc:
+        raise FetchError(f"source {source.id!r}: cannot read {source.path}: {exc.strerror or exc}") from exc
+    body_hash = hashlib.sha256(content).hexdigest()
+    url = source.path.as_uri()
+    return FetchResult(
+        status="unchanged" if body_hash == state.body_hash else "ok",
+        url=url,
+        final_url=url,
+        permanent_url=None,
+        content=content,
+        charset=None,
+        media_type=None,
+        validators=Validators(None, None, body_hash),
+        retry_after=None,
+        max_age=None,
+        http_status=0,  # read from disk: no HTTP status
+        elapsed=0.0,
+    )
+
+
+def _item_hash(item: FeedItem) -> str:
+    parts = (
+        item.title,
+        item.link or "",
+        item.content_html,
+        *(d.isoformat() if d else "" for d in (item.published, item.updated)),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _entry(item: FeedItem) -> Extracted:
+    meta = {
+        "published": item.published.isoformat() if item.published else "",
+        "updated": item.updated.isoformat() if item.updated else "",
+        "author": ", ".join(item.authors),
+        "categories": ",".join(item.categories),
+        "source": item.upstream.feed_title or "",
+    }
+    return extract_entry(item.content_html or item.summary_html, title=item.title, url=item.link, meta=meta)
 
 
 def build(settings: Settings, store: Store) -> list[Path]:

@@ -72,4 +72,5 @@ def test_signatures_of_two_reprints_are_similar_and_of_unrelated_texts_not() -> 
     assert signature(body) == signature(body)
     assert len(signature(body)) == 512
     assert signature(" ，。") == b""
+    assert signature("第二篇文章。这是正文的第一段,讲述了会议的主要内容。") == b""  # too short to judge
     assert similarity(b"", b"") == 0.0
