@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from feeds.config import Settings, load_settings
@@ -24,7 +23,8 @@ examples:
   python run.py build                    regenerate feeds from the database
   python run.py serve                    serve the output tree only
   python run.py status                   articles per category and per source
-  python run.py parse page.txt --json    print the normalized article(s)
+  python run.py parse page.txt --json    print the normalized article
+  python run.py parse feed.xml --json    print every entry of a feed, normalized
   python run.py --config /etc/feeds run  use another configuration directory
 """
 
@@ -73,10 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parse = commands.add_parser(
         "parse",
-        help="extract and normalize one capture file, print it",
-        description="Run extraction and normalization on a file (.txt or .html) without storing anything.",
+        help="extract and normalize a capture, a feed or a URL, print the articles",
+        description="Run extraction and normalization without storing anything: a capture file (.txt, .html), "
+        "a feed file (.xml, .rss, .atom, .rdf, .json: every entry) or an http(s) URL of a page or a feed.",
     )
-    parse.add_argument("path", metavar="PATH", help="a capture file (.txt or .html)")
+    parse.add_argument("path", metavar="PATH_OR_URL", help="a capture file, a feed file, or a URL")
     parse.add_argument("--json", action="store_true", help="print a JSON list of articles (the default)")
     parse.add_argument("--source", metavar="ID", help="read it as coming from this configured source")
     return parser
@@ -115,7 +116,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         serve(make_app(settings.output_dir), settings.server_host, settings.server_port)
         return 0
     if command == "parse":
-        return _parse(settings, Path(args.path), args.source)
+        return _parse(settings, args.path, args.source)
     from feeds.serve.jobs import build, ingest
     from feeds.store import Store
 
@@ -165,10 +166,8 @@ def _status(settings: Settings, stats: dict[str, tuple[int, Any]], total: int, s
             print(f"{'':<16} gone: the server answered 410; run 'ingest --once --source {source.id}' to try again")
 
 
-def _parse(settings: Settings, path: Path, source_id: str | None) -> int:
-    from feeds.extract import extract
-    from feeds.normalize import normalize
-    from feeds.sources.capture import read_file
+def _parse(settings: Settings, target: str, source_id: str | None) -> int:
+    from feeds.serve.jobs import parse_document
 
     if source_id is not None:
         source = settings.source(source_id)
@@ -179,8 +178,8 @@ def _parse(settings: Settings, path: Path, source_id: str | None) -> int:
             category=settings.default_category.slug,
             timezone=settings.timezone,
         )
-    article = normalize(extract(read_file(path)), source, settings)
-    json.dump([article_json(article)], sys.stdout, ensure_ascii=False, indent=2)
+    articles = parse_document(settings, target, source)
+    json.dump([article_json(a) for a in articles], sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
 

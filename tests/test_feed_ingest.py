@@ -169,3 +169,34 @@ def test_a_local_feed_file_is_a_source_too(tmp_path: Path, monkeypatch: pytest.M
         assert ingest(settings, store, now=NOW).sources[0].new == 1
         unchanged = ingest(settings, store, source_ids=["local"], now=NOW + timedelta(hours=1))
         assert unchanged.sources[0].note == "unchanged"
+
+
+def test_parse_prints_every_entry_of_a_feed_file_and_a_feed_url(
+    tmp_path: Path, upstream: tuple[Upstream, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from feeds.serve.jobs import parse_document
+    from tests.conftest import ROOT
+
+    _state, url = upstream
+    settings = _settings(tmp_path, url, monkeypatch)
+    articles = parse_document(settings, url, settings.source("up"), now=NOW)
+    assert [a.title for a in articles] == ["第一篇文章"]
+    feed_file = tmp_path / "two.xml"
+    feed_file.write_bytes(
+        _rss(("b1", "甲文章", "Mon, 23 Dec 2024 10:00:00 +0800"), ("b2", "乙文章", "Mon, 23 Dec 2024 11:00:00 +0800"))
+    )
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "parse", str(feed_file), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert [a["title"] for a in printed] == ["甲文章", "乙文章"]
+    assert [a["published"] for a in printed] == ["2024-12-23T02:00:00Z", "2024-12-23T03:00:00Z"]
+    assert all(a["origin_url"].startswith("https://origin.example.org/") for a in printed)

@@ -26,7 +26,7 @@ from feeds.config import Settings
 from feeds.errors import FeedsError, FetchError
 from feeds.extract import extract, extract_entry
 from feeds.fetch import Fetcher, FetchPolicy, FetchResult, RetryLater, Validators, backoff, next_check
-from feeds.models import Article, Extracted, Feed, Source, SourceKind, SourceState
+from feeds.models import Article, Extracted, Feed, RawItem, Source, SourceKind, SourceState
 from feeds.normalize import normalize
 from feeds.publish import publish
 from feeds.sources import capture
@@ -234,6 +234,41 @@ def _fetch(fetcher: Fetcher, source: Source, state: SourceState) -> FetchResult:
         http_status=0,  # read from disk: no HTTP status
         elapsed=0.0,
     )
+
+
+FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json", ".feed")
+
+
+def parse_document(settings: Settings, target: str, source: Source, *, now: datetime | None = None) -> list[Article]:
+    """Normalized articles of one capture file, feed file or URL (page or feed), stored nowhere."""
+    moment = now or datetime.now(UTC)
+    if target.startswith(("http://", "https://")):
+        with Fetcher(FetchPolicy.from_settings(settings.fetch)) as fetcher:
+            fetched = fetcher.fetch(target)
+        media_type = (fetched.media_type or "").lower()
+        if media_type in ("text/html", "application/xhtml+xml") or media_type.startswith("text/plain"):
+            raw = RawItem(
+                source_id=source.id,
+                key=fetched.final_url,
+                content=fetched.content,
+                content_hash=hashlib.sha256(fetched.content).hexdigest(),
+                media_type=media_type,
+                url=fetched.final_url,
+                charset=fetched.charset,
+            )
+            return [normalize(extract(raw), source, settings, now=moment)]
+        content, url, charset = fetched.content, fetched.final_url, fetched.charset
+    else:
+        path = Path(target)
+        if path.suffix.lower() not in FEED_SUFFIXES:
+            return [normalize(extract(capture.read_file(path)), source, settings, now=moment)]
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        url, charset = path.resolve().as_uri(), None
+    parsed = parse_feed(content, url=url, charset=charset, timezone=source.timezone)
+    return [normalize(_entry(item), source, settings, now=moment) for item in parsed.items]
 
 
 def _item_hash(item: FeedItem) -> str:
