@@ -39,6 +39,7 @@ class Upstream:
         self.body = _rss(("a1", "第一篇文章", "Mon, 23 Dec 2024 10:00:00 +0800"))
         self.status = 200
         self.requests: list[dict[str, str]] = []
+        self.pages: dict[str, bytes] = {}
 
 
 @pytest.fixture
@@ -47,7 +48,15 @@ def upstream() -> Iterator[tuple[Upstream, str]]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            state.requests.append(dict(self.headers))
+            state.requests.append({"path": self.path, **dict(self.headers)})
+            if self.path in state.pages:
+                page = state.pages[self.path]
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return
             if state.status != 200:
                 self.send_response(state.status)
                 self.end_headers()
@@ -200,3 +209,36 @@ def test_parse_prints_every_entry_of_a_feed_file_and_a_feed_url(
     assert [a["title"] for a in printed] == ["甲文章", "乙文章"]
     assert [a["published"] for a in printed] == ["2024-12-23T02:00:00Z", "2024-12-23T03:00:00Z"]
     assert all(a["origin_url"].startswith("https://origin.example.org/") for a in printed)
+
+
+ARTICLE_PAGE = """<html><head><meta charset="utf-8"><title>全文页面_上游网</title></head><body>
+<div class="nav">首页 新闻</div><div class="article"><h1>全文页面</h1>
+<div class="content"><p>这是文章页面里的完整正文第一段,内容比摘要长得多,包含会议的全部细节。</p>
+<p>第二段继续介绍会议提出的意见建议和下一步工作安排。</p></div></div>
+<div class="footer">版权所有 上游网</div></body></html>"""
+
+
+def test_full_text_fetches_the_page_of_new_entries_only(
+    tmp_path: Path, upstream: tuple[Upstream, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, url = upstream
+    base = url.rsplit("/", 1)[0]
+    state.body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>上游</title>'
+        f"<link>{base}/</link><description>d</description><item><title>摘要标题</title>"
+        f"<link>{base}/page/f1.html</link><guid>f1</guid><pubDate>Mon, 23 Dec 2024 10:00:00 +0800</pubDate>"
+        "<description>只有一句摘要。</description></item></channel></rss>"
+    ).encode()
+    state.pages["/page/f1.html"] = ARTICLE_PAGE.encode()
+    settings = _settings(tmp_path, url, monkeypatch)
+    sources = settings.config_dir / "sources.toml"
+    sources.write_text(sources.read_text(encoding="utf-8") + "full_text = true\n", encoding="utf-8")
+    settings = load_settings(settings.config_dir)
+    with Store.open(settings.database_url) as store:
+        assert ingest(settings, store, now=NOW).sources[0].new == 1
+        [article] = store.feed_articles(None, 10)
+    assert article.title == "摘要标题"  # the entry's title and date win
+    assert article.published == datetime(2024, 12, 23, 2, 0, tzinfo=UTC)
+    assert article.content_text.startswith("这是文章页面里的完整正文第一段")
+    assert "版权所有" not in article.content_text and "只有一句摘要" not in article.content_text
+    assert [r["path"] for r in state.requests].count("/page/f1.html") == 1

@@ -205,7 +205,38 @@ def _feed_documents(
         result.note = fetched.status
         return
     for item in parsed.items:
-        yield item.key, _item_hash(item), lambda item=item: _entry(item)  # type: ignore[misc]
+        if source.full_text and item.link and store.seen(source.id, item.key) is None:
+            yield item.key, _item_hash(item), lambda item=item: _full_text(fetcher, source, item)  # type: ignore[misc]
+        else:
+            yield item.key, _item_hash(item), lambda item=item: _entry(item)  # type: ignore[misc]
+
+
+def _full_text(fetcher: Fetcher, source: Source, item: FeedItem) -> Extracted:
+    """A new entry of a summary-only feed: the article read from its page, dated and titled by the entry.
+
+    When the page cannot be fetched or holds no article, the entry's own content stands in.
+    """
+    entry = _entry(item)
+    assert item.link is not None
+    try:
+        fetched = fetcher.fetch(item.link)
+        page = extract(
+            RawItem(
+                source_id=source.id,
+                key=item.key,
+                content=fetched.content,
+                content_hash=hashlib.sha256(fetched.content).hexdigest(),
+                media_type=fetched.media_type or "text/html",
+                url=fetched.final_url,
+                charset=fetched.charset,
+            )
+        )
+    except FeedsError as exc:
+        log.warning("full text unavailable", extra={"source_id": source.id, "url": item.link, "error": str(exc)})
+        return entry
+    if not page.blocks:
+        return entry
+    return replace(page, title=entry.title or page.title, meta={**page.meta, **entry.meta}, url=entry.url)
 
 
 def _fetch(fetcher: Fetcher, source: Source, state: SourceState) -> FetchResult:
