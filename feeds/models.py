@@ -94,6 +94,16 @@ class Disclaimer:
 
 
 @dataclass(frozen=True)
+class Upstream:
+    """The feed an article came through, for atom:source and RSS <source>."""
+
+    title: str | None
+    url: str | None  # the feed document's URL
+    id: str | None  # the feed's own id (Atom id, JSON Feed feed_url)
+    updated: datetime | None
+
+
+@dataclass(frozen=True)
 class Article:
     """A normalized article; the unit that is stored and published."""
 
@@ -118,6 +128,7 @@ class Article:
     via: tuple[str, ...] = ()  # pages the article was read from (reprints)
     first_seen: datetime | None = None  # set by the store
     signature: bytes = b""  # MinHash of the body's shingles: finds reprints with other URLs
+    upstream: Upstream | None = None  # set for articles read from a feed
 
 
 @dataclass(frozen=True)

@@ -242,3 +242,16 @@ def test_full_text_fetches_the_page_of_new_entries_only(
     assert article.content_text.startswith("这是文章页面里的完整正文第一段")
     assert "版权所有" not in article.content_text and "只有一句摘要" not in article.content_text
     assert [r["path"] for r in state.requests].count("/page/f1.html") == 1
+
+
+def test_entries_keep_the_upstream_feed_they_came_through(
+    tmp_path: Path, upstream: tuple[Upstream, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _state, url = upstream
+    settings = _settings(tmp_path, url, monkeypatch)
+    with Store.open(settings.database_url) as store:
+        ingest(settings, store, now=NOW)
+        [article] = store.feed_articles(None, 10)
+    assert article.upstream is not None
+    assert article.upstream.title == "上游新闻"
+    assert article.upstream.url == url

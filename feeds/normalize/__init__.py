@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from feeds.config import Settings
 from feeds.errors import ExtractError, ParseError
-from feeds.models import Article, Block, Extracted, Precision, Source
+from feeds.models import Article, Block, Extracted, Precision, Source, Upstream
 from feeds.normalize.boilerplate import strip_boilerplate
 from feeds.normalize.categorize import categorize
 from feeds.normalize.dates import ParsedDate, date_from_url, parse_date
@@ -110,7 +110,17 @@ def normalize(extracted: Extracted, source: Source, settings: Settings, *, now: 
         content_hash=content_hash(title, content_text),
         via=via,
         signature=signature(content_text),
+        upstream=_upstream(meta, source.timezone, now),
     )
+
+
+def _upstream(meta: dict[str, str], tz: str, now: datetime) -> Upstream | None:
+    """The feed the article came through, from the ``upstream_*`` meta a feed source sets."""
+    title, url, feed_id = (meta.get(f"upstream_{k}") or None for k in ("title", "url", "id"))
+    if not (title or url or feed_id):
+        return None
+    updated = parse_date(meta["upstream_updated"], tz, now=now) if meta.get("upstream_updated") else None
+    return Upstream(title=title, url=_url(url, None) or url, id=feed_id, updated=updated.when if updated else None)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -319,6 +319,10 @@ def _entry(item: FeedItem) -> Extracted:
         "author": ", ".join(item.authors),
         "categories": ",".join(item.categories),
         "source": item.upstream.feed_title or "",
+        "upstream_title": item.upstream.feed_title or "",
+        "upstream_url": item.upstream.feed_url or "",
+        "upstream_id": item.upstream.feed_id or "",
+        "upstream_updated": item.upstream.feed_updated.isoformat() if item.upstream.feed_updated else "",
     }
     return extract_entry(item.content_html or item.summary_html, title=item.title, url=item.link, meta=meta)
 

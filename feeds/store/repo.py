@@ -39,7 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from feeds.errors import StoreError
-from feeds.models import Article, Disclaimer, Precision, SourceState
+from feeds.models import Article, Disclaimer, Precision, SourceState, Upstream
 from feeds.store.db import cause, describe, migrate, open_engine, writer
 from feeds.store.tables import (
     ArticleBandRow,
@@ -353,6 +353,11 @@ def _set_content(row: ArticleRow, article: Article) -> None:
     row.rights = article.rights
     row.content_hash = article.content_hash
     row.signature = article.signature or None
+    upstream = article.upstream
+    row.upstream_title = upstream.title if upstream else None
+    row.upstream_url = upstream.url if upstream else None
+    row.upstream_id = upstream.id if upstream else None
+    row.upstream_updated = upstream.updated if upstream else None
     row.bands = [ArticleBandRow(band=i, value=v) for i, v in enumerate(_bands(article.signature))]
 
 
@@ -382,6 +387,9 @@ def _article(row: ArticleRow) -> Article:
         via=_sorted(v.url for v in row.vias),
         first_seen=row.first_seen,
         signature=row.signature or b"",
+        upstream=Upstream(row.upstream_title, row.upstream_url, row.upstream_id, row.upstream_updated)
+        if row.upstream_url or row.upstream_id or row.upstream_title
+        else None,
     )
 
 

@@ -110,6 +110,10 @@ class ArticleRow(Base):
     rights: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)  # MinHash of the body, see ArticleBandRow
+    upstream_title: Mapped[str | None] = mapped_column(Text)
+    upstream_url: Mapped[str | None] = mapped_column(Text)
+    upstream_id: Mapped[str | None] = mapped_column(Text)
+    upstream_updated: Mapped[datetime | None]
 
     categories: Mapped[list[ArticleCategoryRow]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True, order_by="ArticleCategoryRow.slug"

@@ -22,6 +22,7 @@ ARTICLE_COLUMNS = {
     "id", "source_id", "title", "link", "origin_url", "source_name", "author", "published", "published_precision",
     "updated", "first_seen", "changed_at", "language", "summary", "content_html", "content_text",
     "disclaimer_kind", "disclaimer_text", "rights", "content_hash", "signature",
+    "upstream_title", "upstream_url", "upstream_id", "upstream_updated",
 }  # fmt: skip
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/x"
 

@@ -46,6 +46,10 @@ def upgrade() -> None:
         sa.Column("rights", sa.Text(), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("signature", sa.LargeBinary(), nullable=True),
+        sa.Column("upstream_title", sa.Text(), nullable=True),
+        sa.Column("upstream_url", sa.Text(), nullable=True),
+        sa.Column("upstream_id", sa.Text(), nullable=True),
+        sa.Column("upstream_updated", _timestamp(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_articles"),
     )
     op.create_index("ix_articles_source_id", "articles", ["source_id"])
