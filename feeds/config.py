@@ -359,7 +359,7 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
     for table in doc.tables("source"):
         table.only(
             "id", "kind", "name", "path", "url", "category", "timezone", "language", "enabled", "rights",
-            "interval_minutes", "min_interval_minutes", "max_interval_minutes", "full_text",
+            "interval_minutes", "min_interval_minutes", "max_interval_minutes", "full_text", "adaptive",
         )  # fmt: skip
         source_id = table.get("id", str, _REQUIRED, check=_slug)
         if any(s.id == source_id for s in sources):
@@ -394,6 +394,7 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
                 min_interval_minutes=table.get("min_interval_minutes", int, 5, check=_positive),
                 max_interval_minutes=table.get("max_interval_minutes", int, 1440, check=_positive),
                 full_text=table.get("full_text", bool, False),
+                adaptive=table.get("adaptive", bool, False),
             )
         )
         last = sources[-1]

@@ -34,7 +34,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -467,3 +467,13 @@ def next_check(
         delays.append(retry_after - now)
     delay = min(max(max(delays), min_interval), max_interval)
     return now + delay
+
+
+def observed_interval(dates: Sequence[datetime], *, fallback: timedelta, sample: int = 10) -> timedelta:
+    """Half the mean gap between the newest ``sample`` entry dates: a feed that posts hourly is read
+    every half hour, one that posts weekly every few days. ``fallback`` when fewer than two dates."""
+    newest = sorted(dates, reverse=True)[:sample]
+    if len(newest) < 2:
+        return fallback
+    mean_gap = (newest[0] - newest[-1]) / (len(newest) - 1)
+    return max(mean_gap / 2, timedelta(0))

@@ -46,6 +46,7 @@ class Source:
     min_interval_minutes: int = 5
     max_interval_minutes: int = 1440  # back-off after errors stops growing here, and keeps retrying
     full_text: bool = False  # feed: fetch each new item's page and extract the article from it
+    adaptive: bool = False  # feed: poll at half the observed gap between entries (within min/max)
 
 
 @dataclass(frozen=True)

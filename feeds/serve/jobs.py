@@ -25,7 +25,16 @@ from pathlib import Path
 from feeds.config import Settings
 from feeds.errors import FeedsError, FetchError
 from feeds.extract import extract, extract_entry
-from feeds.fetch import Fetcher, FetchPolicy, FetchResult, RetryLater, Validators, backoff, next_check
+from feeds.fetch import (
+    Fetcher,
+    FetchPolicy,
+    FetchResult,
+    RetryLater,
+    Validators,
+    backoff,
+    next_check,
+    observed_interval,
+)
 from feeds.models import Article, Extracted, Feed, RawItem, Source, SourceKind, SourceState
 from feeds.normalize import normalize
 from feeds.publish import publish
@@ -193,7 +202,9 @@ def _feed_documents(
         parse_warning=parsed.bozo_reason if parsed is not None else state.parse_warning,
         next_check_at=next_check(
             now,
-            interval=interval,
+            interval=observed_interval([i.published for i in parsed.items if i.published], fallback=interval)
+            if source.adaptive and parsed is not None
+            else interval,
             min_interval=shortest,
             max_interval=longest,
             ttl_minutes=parsed.ttl_minutes if parsed is not None else None,

@@ -62,3 +62,16 @@ def test_next_check_takes_the_longest_hint(kwargs: dict[str, object], expected: 
 def test_next_check_clamps_to_min_interval() -> None:
     when = next_check(NOW, interval=timedelta(seconds=1), min_interval=5 * MINUTE, max_interval=60 * MINUTE)
     assert when == NOW + 5 * MINUTE
+
+
+def test_observed_interval_is_half_the_mean_gap_of_the_newest_entries() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from feeds.fetch import observed_interval
+
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    hourly = [start + timedelta(hours=h) for h in range(24)]
+    assert observed_interval(hourly, fallback=timedelta(days=1)) == timedelta(minutes=30)
+    weekly = [start + timedelta(weeks=w) for w in range(3)]
+    assert observed_interval(weekly, fallback=timedelta(hours=1)) == timedelta(days=3, hours=12)
+    assert observed_interval([start], fallback=timedelta(hours=2)) == timedelta(hours=2)
