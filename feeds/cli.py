@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from feeds.config import Settings, load_settings
@@ -25,7 +26,42 @@ examples:
   python run.py status                   articles per category and per source
   python run.py parse page.txt --json    print the normalized article
   python run.py parse feed.xml --json    print every entry of a feed, normalized
+  python run.py sources list             configured sources: id, kind, category, enabled, location
+  python run.py sources add https://example.org/feed.xml --category economy
+  python run.py sources disable example-org-feed-xml
+  python run.py import-opml subscriptions.opml --category news
+  python run.py export-opml > sources.opml
   python run.py --config /etc/feeds run  use another configuration directory
+"""
+
+SOURCES_EXAMPLES = """\
+examples:
+  python run.py sources list
+  python run.py sources add https://example.org/feed.xml --category economy
+  python run.py sources add https://example.org/rss --category cppcc --id cppcc-news --name "政协新闻"
+  python run.py sources disable cppcc-news
+  python run.py sources enable cppcc-news
+  python run.py sources remove cppcc-news
+
+sources.toml is edited as text: comments and the other blocks stay as they are,
+and an edit that would leave the configuration invalid is not written.
+"""
+
+IMPORT_EXAMPLES = """\
+examples:
+  python run.py import-opml subscriptions.opml
+  python run.py import-opml subscriptions.opml --category economy
+
+Every outline with an xmlUrl becomes a feed source. Its category is the innermost
+enclosing outline whose text is a category slug or title (case-insensitive), else
+--category, else the default category. URLs already configured, or repeated in
+the file, are skipped and reported.
+"""
+
+EXPORT_EXAMPLES = """\
+examples:
+  python run.py export-opml > sources.opml
+  python run.py --config /etc/feeds export-opml
 """
 
 
@@ -80,7 +116,65 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("path", metavar="PATH_OR_URL", help="a capture file, a feed file, or a URL")
     parse.add_argument("--json", action="store_true", help="print a JSON list of articles (the default)")
     parse.add_argument("--source", metavar="ID", help="read it as coming from this configured source")
+    _source_parsers(commands)
     return parser
+
+
+def _source_parsers(commands: Any) -> None:
+    def sub(parent: Any, name: str, help_: str, description: str, epilog: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = parent.add_parser(
+            name,
+            help=help_,
+            description=description,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        return parser
+
+    sources = sub(
+        commands,
+        "sources",
+        "list, add, remove, enable or disable configured sources",
+        "Show or edit the sources in sources.toml.",
+        SOURCES_EXAMPLES,
+    )
+    actions = sources.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub(actions, "list", "print the sources", "Print id, kind, category, enabled and URL or path.", SOURCES_EXAMPLES)
+    add = sub(
+        actions,
+        "add",
+        "add a feed source",
+        "Append a feed source to sources.toml. Its id derives from the URL's host and path unless --id is given.",
+        SOURCES_EXAMPLES,
+    )
+    add.add_argument("url", metavar="URL", help="the feed's http(s) URL")
+    add.add_argument("--category", required=True, metavar="SLUG", help="a category slug from categories.toml")
+    add.add_argument("--id", metavar="ID", help="the source id (default: from the URL)")
+    add.add_argument("--name", metavar="NAME", help="the source's display name")
+    for action, help_ in (
+        ("remove", "remove a source's block from sources.toml"),
+        ("disable", "set enabled = false on a source"),
+        ("enable", "enable a disabled source"),
+    ):
+        sub(actions, action, help_, help_[0].upper() + help_[1:] + ".", SOURCES_EXAMPLES).add_argument(
+            "id", metavar="ID", help="the source id"
+        )
+    imports = sub(
+        commands,
+        "import-opml",
+        "add the feeds of an OPML subscription list as sources",
+        "Add every feed of an OPML file as a feed source, with one check and one write of sources.toml.",
+        IMPORT_EXAMPLES,
+    )
+    imports.add_argument("file", metavar="FILE", help="an OPML file")
+    imports.add_argument("--category", metavar="SLUG", help="category of feeds outside any category outline")
+    sub(
+        commands,
+        "export-opml",
+        "print the feed sources as OPML",
+        "Print an OPML 2.0 subscription list of the configured feed sources, one outline per category.",
+        EXPORT_EXAMPLES,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -117,6 +211,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if command == "parse":
         return _parse(settings, args.path, args.source)
+    if command in ("sources", "import-opml", "export-opml"):
+        return _sources_command(command, args, settings)
     from feeds.serve.jobs import build, ingest
     from feeds.store import Store
 
@@ -164,6 +260,82 @@ def _status(settings: Settings, stats: dict[str, tuple[int, Any]], total: int, s
             print(f"{'':<16} error ({state.failures} in a row): {state.last_error}")
         if state.gone:
             print(f"{'':<16} gone: the server answered 410; run 'ingest --once --source {source.id}' to try again")
+
+
+def _sources_command(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    from feeds import sourcefile
+    from feeds.sources import opml
+
+    if command == "export-opml":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(opml.write_opml(settings.sources, settings.categories, title=settings.site_title))
+        sys.stdout.buffer.flush()
+        return 0
+    if command == "import-opml":
+        fallback = _category(settings, args.category) if args.category else settings.default_category.slug
+        try:
+            data = Path(args.file).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the OPML file ({exc.strerror})", file=args.file) from None
+        plan = opml.plan_import(
+            opml.read_opml(data, where=args.file),
+            sources=settings.sources,
+            categories=settings.categories,
+            fallback=fallback,
+        )
+        if plan.added:
+            sourcefile.add_sources(settings.config_dir, plan.added)
+        for new in plan.added:
+            print(f"added {new.id} ({new.category}): {new.url}")
+        print(plan.summary())
+        return 0
+    action = args.action
+    if action == "list":
+        _list_sources(settings)
+        return 0
+    if action == "add":
+        category = _category(settings, args.category)
+        key = sourcefile.url_key(args.url)
+        for source in settings.sources:
+            if source.url and sourcefile.url_key(source.url) == key:
+                raise ConfigError(f"{args.url} is already configured as source {source.id}", file="sources.toml")
+        source_id = args.id or sourcefile.new_source_id(args.url, {s.id for s in settings.sources})
+        sourcefile.add_source(
+            settings.config_dir, id=source_id, kind="feed", url=args.url, category=category, name=args.name
+        )
+        print(f"added source {source_id} ({category}): {args.url}")
+        return 0
+    settings.source(args.id)
+    if action == "remove":
+        sourcefile.remove_source(settings.config_dir, args.id)
+        print(f"removed source {args.id}")
+    else:
+        changed = sourcefile.set_enabled(settings.config_dir, args.id, action == "enable")
+        print(f"source {args.id} {action}d" + ("" if changed else " already"))
+    return 0
+
+
+def _category(settings: Settings, slug: str) -> str:
+    slugs = [c.slug for c in settings.categories]
+    if slug not in slugs:
+        raise ConfigError(f"unknown category {slug!r} (defined: {', '.join(slugs)})", file="categories.toml")
+    return slug
+
+
+def _list_sources(settings: Settings) -> None:
+    rows = [("id", "kind", "category", "enabled", "url/path")]
+    for source in settings.sources:
+        where = source.url or ""
+        if source.path is not None:
+            where = str(
+                source.path.relative_to(settings.base_dir)
+                if source.path.is_relative_to(settings.base_dir)
+                else source.path
+            )
+        rows.append((source.id, source.kind.value, source.category, "yes" if source.enabled else "no", where))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
 
 
 def _parse(settings: Settings, target: str, source_id: str | None) -> int:
