@@ -225,7 +225,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             for r in report.sources:
                 line = f"{r.source_id}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged, {r.failed} failed"
                 print(line + (f" ({r.note})" if r.note else "") + (f" — error: {r.error}" if r.error else ""))
-            written = build(settings, store)
+            written = build(settings, store, only=report.dirty)
             print(f"published: {len(written)} file(s) rewritten in {settings.output_dir}")
             return 0 if report.ok else 1
         if command == "build":

@@ -66,6 +66,7 @@ class Settings:
     output_dir: Path
     base_url: str
     site_title: str
+    websub_hub: str | None
     server_host: str
     server_port: int
     timezone: str
@@ -128,7 +129,7 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
     database = main.table("database")
     database.only("url")
     output = main.table("output")
-    output.only("dir", "base_url", "title")
+    output.only("dir", "base_url", "title", "websub_hub")
     server = main.table("server")
     server.only("host", "port")
     defaults = main.table("defaults")
@@ -157,6 +158,7 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
         output_dir=_resolve(output.get("dir", str, "public"), base),
         base_url=base_url,
         site_title=output.get("title", str, "feeds"),
+        websub_hub=output.get("websub_hub", str, None, check=_http_url),
         server_host=server.get("host", str, "127.0.0.1"),
         server_port=server.get("port", int, 8080, check=_port),
         timezone=timezone,

@@ -205,3 +205,26 @@ def test_hostile_markup_does_not_survive_into_any_output(tmp_path: Path, monkeyp
         for text in (raw, html.unescape(raw)):
             for vector in ("<script", "javascript:", "onerror", "onload", "onclick", "<iframe", "<svg"):
                 assert vector not in text, (path.name, vector)
+
+
+def test_a_new_article_rewrites_only_its_categories_and_all(settings: Settings) -> None:
+    inbox = settings.source("inbox").path
+    assert inbox is not None
+    with Store.open(settings.database_url) as store:
+        ingest(settings, store)
+        build(settings, store)
+        before = _snapshot(settings.output_dir)
+        (inbox / "economy-new.txt").write_text(
+            "一季度消费市场稳中有升\n发布时间:2024-12-20 10:00\n一季度全市社会消费品零售总额同比增长,消费市场稳中有升。\n",
+            encoding="utf-8",
+        )
+        report = ingest(settings, store)
+        assert report.dirty == {"economy"}
+        written = build(settings, store, only=report.dirty)
+    after = _snapshot(settings.output_dir)
+    changed = {name for name in after if before.get(name) != after[name]}
+    rewritten = {str(p.relative_to(settings.output_dir)) for p in written}
+    assert changed == rewritten
+    touched_feeds = {name.split("/")[1].split(".")[0] for name in changed if name.startswith("feeds/")}
+    assert touched_feeds == {"economy", "all"}
+    assert "index.html" in changed  # item counts changed

@@ -1,28 +1,39 @@
-"""Publish: write the output tree (RSS and Atom per feed, index.html).
+"""Publish: write the output tree.
 
 ::
 
     output_dir/
-    ├── index.html
-    └── feeds/<slug>.rss, feeds/<slug>.atom   (one pair per feed, "all" included)
+    ├── index.html, index.html.gz      the list of feeds, with autodiscovery links
+    ├── opml.xml, opml.xml.gz          every category feed, for readers to import
+    ├── feed.xsl, feed.xsl.gz          shows RSS and Atom as a page in a browser
+    └── feeds/<slug>.rss|.atom|.json   (+ .gz) one set per feed, "all" included
 
 Only files whose bytes change are rewritten, so publishing unchanged data
-touches nothing.
+touches nothing; ``only`` limits the feeds rendered at all to those whose
+articles changed. With a WebSub ``hub``, every feed names it and the hub is
+pinged for each feed document rewritten.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Collection, Sequence
+from importlib import resources
 from pathlib import Path
 
 from feeds.config import SLUG_RE
 from feeds.errors import PublishError
 from feeds.models import Feed
-from feeds.publish.render import Footer, render_atom, render_rss
-from feeds.publish.site import FeedSummary, render_index
-from feeds.publish.writer import write_atomic
+from feeds.publish.batch import Options, write_feeds
+from feeds.publish.entries import STYLESHEET, Footer, Format, stylesheet_url
+from feeds.publish.opml import render_opml
+from feeds.publish.site import OPML, FeedSummary, render_index
+from feeds.publish.websub import ping
+from feeds.publish.writer import gzip_path, sync_dirs, write_with_gzip
 
 __all__ = ["FeedSummary", "Footer", "publish"]
+
+FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
 
 
 def publish(
@@ -32,12 +43,45 @@ def publish(
     base_url: str,
     site_title: str,
     footer: Footer | None = None,
+    only: Collection[str] | None = None,
+    hub: str | None = None,
 ) -> list[Path]:
-    """Render every feed in both formats and the index; return the paths rewritten, in write order.
+    """Render the feeds in every format, the index, the OPML list and the stylesheet; return the paths rewritten.
 
-    ``footer`` gives the HTML appended to each article's published content
-    (its rights notice), or None for none.
+    ``feeds`` are every published feed (the index and the OPML list show them
+    all); ``only`` names the slugs to render again, None for all of them. A feed
+    left out of ``only`` is still rendered when one of its files is missing.
+    ``footer`` gives the HTML appended to each article's published content (its
+    rights notice), or None for none. ``hub`` is a WebSub hub URL: each feed
+    links to it, and it is pinged once per feed document rewritten.
+
+    Each rewritten file is followed in the result by its ``.gz``. Raises
+    PublishError naming the path when a file cannot be written.
     """
+    _check(feeds, output_dir)
+    unsynced: set[Path] = set()
+    written = write_with_gzip(output_dir / STYLESHEET, _stylesheet(), unsynced=unsynced)
+    options = Options(output_dir / "feeds", base_url, footer, hub, stylesheet_url(base_url))
+    todo = [feed for feed in feeds if only is None or feed.slug in only or not _complete(options.directory, feed.slug)]
+    changed: list[str] = []
+    for done in write_feeds(todo, options):
+        written += done.written
+        changed += done.changed
+        unsynced |= done.unsynced
+    summaries = [FeedSummary.of(feed) for feed in feeds]
+    everything = next((feed for feed in feeds if feed.slug == "all"), None)
+    lang = everything.language if everything is not None else None
+    index = render_index(summaries, base_url=base_url, title=site_title, lang=lang)
+    written += write_with_gzip(output_dir / "index.html", index, unsynced=unsynced)
+    opml = render_opml(summaries, base_url=base_url, title=site_title)
+    written += write_with_gzip(output_dir / OPML, opml, unsynced=unsynced)
+    sync_dirs(unsynced)
+    if hub and changed:
+        ping(hub, changed)
+    return written
+
+
+def _check(feeds: Sequence[Feed], output_dir: Path) -> None:
     seen: set[str] = set()
     for feed in feeds:
         if not SLUG_RE.fullmatch(feed.slug):
@@ -45,24 +89,14 @@ def publish(
         if feed.slug in seen:
             raise PublishError(f"{output_dir}: two feeds share the slug {feed.slug!r}")
         seen.add(feed.slug)
-    written: list[Path] = []
-    directory = output_dir / "feeds"
-    for feed in feeds:
-        documents = (
-            (directory / f"{feed.slug}.rss", render_rss(feed, base_url=base_url, footer=footer)),
-            (directory / f"{feed.slug}.atom", render_atom(feed, base_url=base_url, footer=footer)),
-        )
-        for path, data in documents:
-            if write_atomic(path, data):
-                written.append(path)
-    everything = next((feed for feed in feeds if feed.slug == "all"), None)
-    index = render_index(
-        [FeedSummary.of(feed) for feed in feeds],
-        base_url=base_url,
-        title=site_title,
-        lang=everything.language if everything is not None else None,
-    )
-    path = output_dir / "index.html"
-    if write_atomic(path, index):
-        written.append(path)
-    return written
+
+
+def _complete(directory: Path, slug: str) -> bool:
+    """Whether every file of feed ``slug`` is there."""
+    paths = [directory / f"{slug}.{fmt}" for fmt in FORMATS]
+    return all(path.is_file() and gzip_path(path).is_file() for path in paths)
+
+
+@functools.cache
+def _stylesheet() -> bytes:
+    return resources.files(__package__).joinpath(STYLESHEET).read_bytes()

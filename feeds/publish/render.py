@@ -5,8 +5,9 @@ data (never from the clock) and entries keep the order of ``Feed.articles``.
 
 feedgen 1.0.0 needs these workarounds, each covered by a test:
 
-- Atom entry links lose ``rel`` and ``type`` (python-feedgen #135), so the
-  produced Atom is fixed up with lxml: a via link stays a via link.
+- Atom entry links lose ``rel`` and ``type`` (python-feedgen #135): an entry
+  extension (``_EntryFixes``) sets them again on the elements feedgen built,
+  so a via link stays a via link; it also sets an entry's ``xml:lang``.
 - ``add_entry()`` prepends by default: entries are added with ``order='append'``.
 - The RSS channel ``<link>`` is the last link set, and both formats share one
   self link: each format gets its own generator, self link first and the
@@ -14,169 +15,127 @@ feedgen 1.0.0 needs these workarounds, each covered by a test:
 - ``updated`` / ``lastBuildDate`` default to now: both are set from the data,
   with a fixed epoch for a feed without any date at all.
 - RSS ``<author>`` needs an e-mail address: names go to ``dc:creator``, and
-  per-item rights to ``dc:rights``.
+  per-item rights to ``dc:rights``, both added by our entry extension (feedgen's
+  own ``dc`` extension costs a walk over every Dublin Core field per item).
 - ``atom:source`` would carry only a title and a link, which RFC 4287 does not
   allow: it is never produced; the page an article was read from is a
   ``rel="via"`` link instead.
+- No ``<?xml-stylesheet?>`` processing instruction and no RSS ``atom:link``
+  other than self: a feed extension (``_FeedFixes``) adds the stylesheet
+  instruction before the root element and the WebSub hub link beside the self
+  link, in both formats.
 """
 
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
-from urllib.parse import urlsplit
+from collections.abc import Sequence
+from typing import Any
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feeds.models import Article, Feed
+from feeds.models import Feed
+from feeds.publish.entries import (
+    EPOCH,
+    MEDIA_TYPES,
+    Entry,
+    Footer,
+    Format,
+    clean,
+    entries,
+    feed_id,
+    feed_url,
+    last_change,
+    site_base,
+)
 
-Footer = Callable[[Article], str | None]
-Format = Literal["rss", "atom"]
+__all__ = ["EPOCH", "render_atom", "render_rss"]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-TAG_YEAR = 2026
 GENERATOR = "feeds"
-UNTITLED = "(untitled)"
-MEDIA_TYPES: dict[Format, str] = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+FIXES = "feeds_fixes"  # the name feedgen registers our extension under
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
+_DC_NS = "http://purl.org/dc/elements/1.1/"
+_DC = f"{{{_DC_NS}}}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# Characters XML 1.0 cannot carry at all; lxml refuses them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 # --------------------------------------------------------------------------- public
 
 
-def render_rss(feed: Feed, *, base_url: str, footer: Footer | None = None) -> bytes:
-    """The RSS 2.0 document of ``feed``, UTF-8 encoded."""
-    generator = _generator(feed, _entries(feed, base_url, footer), base_url, "rss")
+def render_rss(
+    feed: Feed,
+    *,
+    base_url: str,
+    footer: Footer | None = None,
+    hub: str | None = None,
+    stylesheet: str | None = None,
+    items: Sequence[Entry] | None = None,
+) -> bytes:
+    """The RSS 2.0 document of ``feed``, UTF-8 encoded.
+
+    ``hub`` adds a WebSub hub link, ``stylesheet`` an ``xml-stylesheet``
+    instruction with that URL; ``items`` are the feed's entries when the caller
+    already computed them (``entries(feed, base_url, footer)``).
+    """
+    found = list(items) if items is not None else entries(feed, base_url, footer)
+    generator = _generator(feed, found, base_url, "rss", hub, stylesheet)
     data: bytes = generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return data
 
 
-def render_atom(feed: Feed, *, base_url: str, footer: Footer | None = None) -> bytes:
-    """The Atom 1.0 document of ``feed``, UTF-8 encoded."""
-    entries = _entries(feed, base_url, footer)
-    generator = _generator(feed, entries, base_url, "atom")
-    data: bytes = generator.atom_str(pretty=False, encoding="UTF-8", xml_declaration=True)
-    return _fix_atom(data, entries, feed.language)
-
-
-def feed_url(base_url: str, slug: str, fmt: Format) -> str:
-    """Where the ``fmt`` document of feed ``slug`` is served."""
-    return f"{_base(base_url)}feeds/{slug}.{fmt}"
-
-
-def last_change(feed: Feed) -> datetime | None:
-    """``Feed.updated``, else the newest date any of its articles carries."""
-    if feed.updated is not None:
-        return _utc(feed.updated)
-    dates = [
-        _utc(moment)
-        for article in feed.articles
-        for moment in (article.updated, article.published, article.first_seen)
-        if moment is not None
-    ]
-    return max(dates, default=None)
-
-
-# --------------------------------------------------------------------------- entries
-
-
-@dataclass(frozen=True)
-class _Link:
-    href: str
-    rel: str  # alternate | via
-    type: str = "text/html"
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """An article as both formats show it."""
-
-    id: str
-    title: str
-    links: tuple[_Link, ...]
-    updated: datetime
-    published: datetime | None
-    author: str | None
-    summary: str
-    content: str  # HTML, the footer included
-    rights: str | None
-    language: str | None
-    categories: tuple[str, ...]
-
-
-def _entries(feed: Feed, base_url: str, footer: Footer | None) -> list[_Entry]:
-    host = _host(base_url)
-    return [_entry(article, host, footer) for article in feed.articles]
-
-
-def _entry(article: Article, host: str, footer: Footer | None) -> _Entry:
-    link = article.link or article.origin_url
-    links: list[_Link] = [_Link(link, "alternate")] if link else []
-    for page in article.via:
-        if page and page != link and all(page != known.href for known in links):
-            links.append(_Link(page, "via"))
-    content = article.content_html
-    extra = footer(article) if footer is not None else None
-    if extra:
-        content += extra
-    if not content and not link:
-        # Atom wants content or an alternate link: show the summary (or the title) as the content.
-        content = f"<p>{html.escape(article.summary or article.title, quote=False)}</p>"
-    updated = article.updated or article.published or article.first_seen
-    return _Entry(
-        id=f"tag:{host},{TAG_YEAR}:article/{article.id}",
-        title=article.title,
-        links=tuple(links),
-        updated=_utc(updated) if updated is not None else EPOCH,
-        published=_utc(article.published) if article.published is not None else None,
-        author=article.author or None,
-        summary=article.summary,
-        content=content,
-        rights=article.rights or None,
-        language=article.language or None,
-        categories=article.categories,
-    )
+def render_atom(
+    feed: Feed,
+    *,
+    base_url: str,
+    footer: Footer | None = None,
+    hub: str | None = None,
+    stylesheet: str | None = None,
+    items: Sequence[Entry] | None = None,
+) -> bytes:
+    """The Atom 1.0 document of ``feed``, UTF-8 encoded; the options as for ``render_rss``."""
+    found = list(items) if items is not None else entries(feed, base_url, footer)
+    generator = _generator(feed, found, base_url, "atom", hub, stylesheet)
+    data: bytes = generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return data
 
 
 # --------------------------------------------------------------------------- feedgen
 
 
-def _generator(feed: Feed, entries: Sequence[_Entry], base_url: str, fmt: Format) -> FeedGenerator:
-    base = _base(base_url)
+def _generator(
+    feed: Feed, found: Sequence[Entry], base_url: str, fmt: Format, hub: str | None, stylesheet: str | None
+) -> FeedGenerator:
     fg = FeedGenerator()
-    fg.load_extension("dc", atom=False, rss=True)
-    fg.id(f"tag:{_host(base_url)},{TAG_YEAR}:feeds/{feed.slug}")
-    fg.title(_text(feed.title) or feed.slug)
+    fg.register_extension(FIXES, _FeedFixes, _EntryFixes, atom=True, rss=True)
+    fixes: _FeedFixes = getattr(fg, FIXES)
+    fixes.fmt, fixes.hub, fixes.stylesheet = fmt, hub, stylesheet
+    fg.id(feed_id(base_url, feed.slug))
+    fg.title(clean(feed.title) or feed.slug)
     if fmt == "atom" and feed.description:
-        fg.subtitle(_text(feed.description))
+        fg.subtitle(clean(feed.description))
     if fmt == "rss":
-        fg.description(_text(feed.description) or _text(feed.title) or feed.slug)
-    fg.author({"name": _text(feed.title) or feed.slug})
+        fg.description(clean(feed.description) or clean(feed.title) or feed.slug)
+    fg.author({"name": clean(feed.title) or feed.slug})
     if feed.language:
         fg.language(feed.language)
     fg.generator(GENERATOR)
     # Self first, alternate last: RSS takes the last link as the channel <link>.
     fg.link(href=feed_url(base_url, feed.slug, fmt), rel="self", type=MEDIA_TYPES[fmt])
-    fg.link(href=base, rel="alternate", type="text/html")
+    fg.link(href=site_base(base_url), rel="alternate", type="text/html")
     fg.updated(last_change(feed) or EPOCH)
-    for entry in entries:
-        _add(fg, entry, fmt)
+    for entry in found:
+        _add(fg, entry, fmt, feed.language)
     return fg
 
 
-def _add(fg: FeedGenerator, entry: _Entry, fmt: Format) -> None:
+def _add(fg: FeedGenerator, entry: Entry, fmt: Format, feed_language: str | None) -> None:
     fe = fg.add_entry(order="append")
+    fixes: _EntryFixes = getattr(fe, FIXES)
+    fixes.entry, fixes.feed_language = entry, feed_language
     fe.id(entry.id)  # also the RSS guid, isPermaLink="false"
-    fe.title(_text(entry.title).strip() or UNTITLED)
+    fe.title(entry.title)
     fe.updated(entry.updated)
     if entry.published is not None:
         fe.published(entry.published)
@@ -184,67 +143,109 @@ def _add(fg: FeedGenerator, entry: _Entry, fmt: Format) -> None:
         fe.link(href=link.href, rel=link.rel, type=link.type)
     if fmt == "atom":
         if entry.summary:
-            fe.summary(_text(entry.summary))
+            fe.summary(entry.summary)
         if entry.author:
-            fe.author({"name": _text(entry.author)})
+            fe.author({"name": entry.author})
         if entry.rights:
-            fe.rights(_text(entry.rights))
+            fe.rights(entry.rights)
     else:
         # description is HTML in RSS: the plain-text summary is escaped once more.
         if entry.summary:
-            fe.description(html.escape(_text(entry.summary), quote=False), isSummary=True)
-        if entry.author:
-            fe.dc.dc_creator(_text(entry.author))
-        if entry.rights:
-            fe.dc.dc_rights(_text(entry.rights))
+            fe.description(html.escape(entry.summary, quote=False), isSummary=True)
     if entry.content:
-        fe.content(_text(entry.content), type="html")
+        fe.content(entry.content, type="html")
     for term in entry.categories:
         fe.category(term=term)
 
 
-# --------------------------------------------------------------------------- Atom fix-up
+# --------------------------------------------------------------------------- extensions
 
 
-def _fix_atom(data: bytes, entries: Sequence[_Entry], feed_language: str | None) -> bytes:
-    """Put back what feedgen drops from Atom entries: link attributes and xml:lang."""
-    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
-    root = etree.fromstring(data, parser)
-    elements = root.findall(f"{_ATOM}entry")
-    for element, entry in zip(elements, entries, strict=True):
-        if element.findtext(f"{_ATOM}id") != entry.id:
-            raise ValueError(f"atom entry out of order: expected {entry.id}")
-        links = element.findall(f"{_ATOM}link")
+class _FeedFixes:
+    """Feed-level additions feedgen has no setting for: the stylesheet instruction and the hub link."""
+
+    def __init__(self) -> None:
+        self.fmt: Format = "atom"
+        self.hub: str | None = None
+        self.stylesheet: str | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"dc": _DC_NS} if self.fmt == "rss" else {}
+
+    def extend_rss(self, root: Any) -> Any:
+        self._stylesheet(root)
+        if self.hub:
+            channel = root.find("channel")
+            anchor = channel.find(f"{_ATOM}link[@rel='self']")
+            hub = etree.Element(f"{_ATOM}link", href=self.hub, rel="hub")
+            if anchor is not None:
+                anchor.addnext(hub)
+            else:
+                channel.append(hub)
+        return root
+
+    def extend_atom(self, root: Any) -> Any:
+        self._stylesheet(root)
+        if self.hub:
+            # feedgen builds Atom elements without a namespace and declares it on the root as an attribute.
+            anchor = root.find("link[@rel='self']")
+            hub = etree.Element("link", href=self.hub, rel="hub")
+            if anchor is not None:
+                anchor.addnext(hub)
+            else:
+                root.append(hub)
+        return root
+
+    def _stylesheet(self, root: Any) -> None:
+        if self.stylesheet:
+            # A sibling before the root element: serialized right after the XML declaration.
+            href = html.escape(self.stylesheet, quote=True)
+            root.addprevious(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"'))
+
+
+class _EntryFixes:
+    """Puts back what feedgen drops from Atom entries (link ``rel`` and ``type``, ``xml:lang``); RSS Dublin Core."""
+
+    def __init__(self) -> None:
+        self.entry: Entry | None = None
+        self.feed_language: str | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, item: Any) -> Any:
+        entry = self.entry
+        if entry is not None:
+            if entry.author:
+                etree.SubElement(item, f"{_DC}creator").text = entry.author
+            if entry.rights:
+                etree.SubElement(item, f"{_DC}rights").text = entry.rights
+            if entry.upstream is not None and entry.upstream.url:
+                source = etree.SubElement(item, "source", url=entry.upstream.url)
+                source.text = entry.upstream.title or entry.upstream.url
+        return item
+
+    def extend_atom(self, element: Any) -> Any:
+        entry = self.entry
+        if entry is None:
+            return element
+        links = element.findall("link")  # unqualified, as feedgen builds them
         if [link.get("href") for link in links] != [link.href for link in entry.links]:
             raise ValueError(f"atom entry {entry.id}: links differ from the data")
         for link, data_link in zip(links, entry.links, strict=True):
             link.set("rel", data_link.rel)
             link.set("type", data_link.type)
-        if entry.language and entry.language != feed_language:
+        if entry.language and entry.language != self.feed_language:
             element.set(_XML_LANG, entry.language)
-    out: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
-    return out
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _base(base_url: str) -> str:
-    return base_url if base_url.endswith("/") else base_url + "/"
-
-
-def _host(base_url: str) -> str:
-    host = urlsplit(base_url).hostname
-    if not host:
-        raise ValueError(f"base_url has no host: {base_url!r}")
-    return host
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment.isoformat()} (expected an aware UTC time)")
-    return moment.astimezone(UTC)
-
-
-def _text(value: str) -> str:
-    return _NOT_XML.sub("", value)
+        if entry.upstream is not None:
+            # RFC 4287 4.2.11: the source feed's id, title and updated (feedgen's source has title and link only).
+            upstream = entry.upstream
+            source = etree.SubElement(element, "source")
+            etree.SubElement(source, "id").text = upstream.id or upstream.url
+            if upstream.title:
+                etree.SubElement(source, "title").text = upstream.title
+            if upstream.updated is not None:
+                etree.SubElement(source, "updated").text = upstream.updated.isoformat()
+            if upstream.url:
+                etree.SubElement(source, "link", rel="self", href=upstream.url)
+        return element

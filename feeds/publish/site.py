@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from html import escape
 
 from feeds.models import Feed
-from feeds.publish.render import MEDIA_TYPES, Format, feed_url, last_change
+from feeds.publish.entries import MEDIA_TYPES, Format, feed_url, last_change, site_base
 
-FORMATS: tuple[tuple[Format, str], ...] = (("rss", "RSS"), ("atom", "Atom"))
+FORMATS: tuple[tuple[Format, str], ...] = (("rss", "RSS"), ("atom", "Atom"), ("json", "JSON Feed"))
+OPML = "opml.xml"
+OPML_TYPE = "text/x-opml"
 
 STYLE = """\
 body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}
@@ -60,7 +62,17 @@ def render_index(feeds: Sequence[FeedSummary], *, base_url: str, title: str, lan
                 f'<link rel="alternate" type="{MEDIA_TYPES[fmt]}" title="{_attr(f"{feed.title} ({label})")}"'
                 f' href="{_attr(feed_url(base_url, feed.slug, fmt))}">'
             )
-    lines += [f"<style>\n{STYLE}\n</style>", "</head>", "<body>", f"<h1>{_text(title)}</h1>", '<ul class="feeds">']
+    opml = _attr(f"{site_base(base_url)}{OPML}")
+    lines += [
+        f'<link rel="outline" type="{OPML_TYPE}" title="OPML" href="{opml}">',
+        f"<style>\n{STYLE}\n</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{_text(title)}</h1>",
+        f'<p class="opml">Every category feed in one file, to import into a reader:'
+        f' <a href="{opml}" type="{OPML_TYPE}">OPML</a></p>',
+        '<ul class="feeds">',
+    ]
     for feed in feeds:
         lines += _item(feed, base_url)
     lines += ["</ul>", "</body>", "</html>", ""]

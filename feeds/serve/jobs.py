@@ -338,11 +338,12 @@ def _entry(item: FeedItem) -> Extracted:
     return extract_entry(item.content_html or item.summary_html, title=item.title, url=item.link, meta=meta)
 
 
-def build(settings: Settings, store: Store) -> list[Path]:
-    """Render every category feed, the ``all`` feed and the index; return the files rewritten.
+def build(settings: Settings, store: Store, *, only: Iterable[str] | None = None) -> list[Path]:
+    """Render the feeds, the index and the OPML list; return the files rewritten.
 
-    Files whose bytes did not change are left untouched, so a rebuild of
-    unchanged data rewrites nothing.
+    ``only`` names the category slugs whose feeds changed (the ``all`` feed is
+    rendered with them); None renders every feed. Files whose bytes did not
+    change are left untouched, so a rebuild of unchanged data rewrites nothing.
     """
     started = time.monotonic()
     feeds = [_feed(settings, store, c.slug, c.title, c.description, c.language) for c in settings.categories]
@@ -355,6 +356,8 @@ def build(settings: Settings, store: Store) -> list[Path]:
         base_url=settings.base_url,
         site_title=settings.site_title,
         footer=footer,
+        only=None if only is None else {*only, "all"},
+        hub=settings.websub_hub,
     )
     log.info(
         "published",

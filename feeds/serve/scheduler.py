@@ -43,7 +43,7 @@ class Cycle:
         try:
             report = ingest(self.settings, self.store)
             if report.dirty or not self.built_once:
-                written = build(self.settings, self.store)
+                written = build(self.settings, self.store, only=report.dirty if self.built_once else None)
                 self.built_once = True
                 if self.on_written is not None and written:
                     self.on_written(written)

@@ -32,11 +32,16 @@ def test_the_index_lists_every_feed_with_links_and_autodiscovery() -> None:
     assert discovery == [
         ("application/rss+xml", "综合新闻 (RSS)", f"{BASE_URL}feeds/news.rss"),
         ("application/atom+xml", "综合新闻 (Atom)", f"{BASE_URL}feeds/news.atom"),
+        ("application/feed+json", "综合新闻 (JSON Feed)", f"{BASE_URL}feeds/news.json"),
         ("application/rss+xml", "Empty (RSS)", f"{BASE_URL}feeds/empty.rss"),
         ("application/atom+xml", "Empty (Atom)", f"{BASE_URL}feeds/empty.atom"),
+        ("application/feed+json", "Empty (JSON Feed)", f"{BASE_URL}feeds/empty.json"),
         ("application/rss+xml", "综合新闻 (RSS)", f"{BASE_URL}feeds/all.rss"),
         ("application/atom+xml", "综合新闻 (Atom)", f"{BASE_URL}feeds/all.atom"),
+        ("application/feed+json", "综合新闻 (JSON Feed)", f"{BASE_URL}feeds/all.json"),
+        ("text/x-opml", "OPML", f"{BASE_URL}opml.xml"),
     ]
+    assert page.body.find(".//p[@class='opml']/a").get("href") == f"{BASE_URL}opml.xml"
     items = page.body.findall(".//li")
     assert [li.get("id") for li in items] == ["feed-news", "feed-empty", "feed-all"]
     news = items[0]
@@ -44,7 +49,7 @@ def test_the_index_lists_every_feed_with_links_and_autodiscovery() -> None:
     assert "News & notices" in news.text_content()
     assert "2 items" in news.text_content()
     assert news.find(".//time").get("datetime") == "2024-12-23T08:15:00Z"
-    assert [a.get("href") for a in news.iter("a")] == [f"{BASE_URL}feeds/news.rss", f"{BASE_URL}feeds/news.atom"]
+    assert [a.get("href") for a in news.iter("a")] == [f"{BASE_URL}feeds/news.{fmt}" for fmt in ("rss", "atom", "json")]
     assert "0 items · never updated" in items[1].text_content()
     assert "3 items" in items[2].text_content()
 

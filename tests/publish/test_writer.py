@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
 import pytest
 
 from feeds.errors import PublishError
-from feeds.publish.writer import write_atomic
+from feeds.publish.writer import compress, write_atomic, write_with_gzip
 
 
 def test_a_new_file_is_written_with_its_parent_directories(tmp_path: Path) -> None:
@@ -62,3 +63,32 @@ def test_a_directory_in_the_way_raises_publish_error(tmp_path: Path) -> None:
     target.mkdir()
     with pytest.raises(PublishError, match=r"index\.html"):
         write_atomic(target, b"<html>")
+
+
+def test_write_with_gzip_writes_the_file_and_its_gz_only_when_the_file_changes(tmp_path: Path) -> None:
+    path = tmp_path / "feeds" / "all.rss"
+    packed = tmp_path / "feeds" / "all.rss.gz"
+    assert write_with_gzip(path, b"<rss/>" * 100) == [path, packed]
+    assert gzip.decompress(packed.read_bytes()) == b"<rss/>" * 100
+    os.utime(packed, ns=(1_000_000_000, 1_000_000_000))
+    assert write_with_gzip(path, b"<rss/>" * 100) == []
+    assert packed.stat().st_mtime_ns == 1_000_000_000
+    assert write_with_gzip(path, b"<rss/>") == [path, packed]
+    assert gzip.decompress(packed.read_bytes()) == b"<rss/>"
+    packed.unlink()
+    assert write_with_gzip(path, b"<rss/>") == [packed]
+
+
+def test_compressed_bytes_depend_on_the_data_alone() -> None:
+    data = compress(b"same data")
+    assert data == compress(b"same data")
+    assert data[3] == 0  # no file name, comment or extra field
+    assert data[4:8] == b"\0\0\0\0"  # no mtime
+
+
+def test_a_gz_that_cannot_be_written_raises_naming_it_and_leaves_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "index.html"
+    (tmp_path / "index.html.gz").mkdir()
+    with pytest.raises(PublishError, match=r"index\.html\.gz"):
+        write_with_gzip(path, b"<html>")
+    assert not path.exists()
