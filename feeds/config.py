@@ -330,7 +330,7 @@ def _categories(doc: _Table) -> tuple[Category, ...]:
     doc.only("category")
     categories: list[Category] = []
     for table in doc.tables("category"):
-        table.only("slug", "title", "description", "default", "keywords", "patterns", "language", "rights")
+        table.only("slug", "title", "description", "default", "keywords", "patterns", "language", "rights", "icon")
         slug = table.get("slug", str, _REQUIRED, check=_slug)
         if slug == "all":
             raise table.error("slug", "'all' is reserved for the feed of every category")
@@ -346,6 +346,7 @@ def _categories(doc: _Table) -> tuple[Category, ...]:
                 patterns=tuple(table.get_list("patterns", str, [], check=_regex)),
                 language=table.get("language", str, None),
                 rights_template=table.get("rights", str, None),
+                icon=table.get("icon", str, None, check=_http_url),
             )
         )
     if not categories:
@@ -362,6 +363,7 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
         table.only(
             "id", "kind", "name", "path", "url", "category", "timezone", "language", "enabled", "rights",
             "interval_minutes", "min_interval_minutes", "max_interval_minutes", "full_text", "adaptive",
+            "link",
         )  # fmt: skip
         source_id = table.get("id", str, _REQUIRED, check=_slug)
         if any(s.id == source_id for s in sources):
@@ -397,6 +399,7 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
                 max_interval_minutes=table.get("max_interval_minutes", int, 1440, check=_positive),
                 full_text=table.get("full_text", bool, False),
                 adaptive=table.get("adaptive", bool, False),
+                link_preference=table.get("link", str, "original", check=_one_of(LINK_PREFERENCES)),
             )
         )
         last = sources[-1]
@@ -409,6 +412,7 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
     return tuple(sources)
 
 
+LINK_PREFERENCES = ("original", "reprint")
 KINDS = ("reprint-notice", "copyright", "takedown", "liability")
 
 

@@ -47,6 +47,7 @@ class Source:
     max_interval_minutes: int = 1440  # back-off after errors stops growing here, and keeps retrying
     full_text: bool = False  # feed: fetch each new item's page and extract the article from it
     adaptive: bool = False  # feed: poll at half the observed gap between entries (within min/max)
+    link_preference: str = "original"  # published item link: "original" article, or the "reprint" page read from
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ class Category:
     patterns: tuple[str, ...] = ()  # regular expressions on title and body
     language: str | None = None
     rights_template: str | None = None  # overrides the global template for this category's sources
+    icon: str | None = None  # URL of the feed's icon
 
 
 @dataclass(frozen=True)
@@ -173,3 +175,5 @@ class Feed:
     language: str | None
     articles: tuple[Article, ...]  # newest first
     updated: datetime | None  # the newest change among the articles
+    icon: str | None = None  # URL of the feed's icon
+    archived: int = 0  # older articles than ``articles``, published in archive pages of ``len(articles)`` each

@@ -215,7 +215,8 @@ def test_a_new_article_rewrites_only_its_categories_and_all(settings: Settings) 
         build(settings, store)
         before = _snapshot(settings.output_dir)
         (inbox / "economy-new.txt").write_text(
-            "一季度消费市场稳中有升\n发布时间:2024-12-20 10:00\n一季度全市社会消费品零售总额同比增长,消费市场稳中有升。\n",
+            "一季度消费市场稳中有升\n发布时间:2024-12-20 10:00\n"
+            "一季度全市社会消费品零售总额同比增长,消费市场稳中有升。\n",
             encoding="utf-8",
         )
         report = ingest(settings, store)

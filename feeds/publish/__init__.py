@@ -6,12 +6,14 @@
     ├── index.html, index.html.gz      the list of feeds, with autodiscovery links
     ├── opml.xml, opml.xml.gz          every category feed, for readers to import
     ├── feed.xsl, feed.xsl.gz          shows RSS and Atom as a page in a browser
-    └── feeds/<slug>.rss|.atom|.json   (+ .gz) one set per feed, "all" included
+    ├── feeds/<slug>.rss|.atom|.json   (+ .gz) one set per feed, "all" included
+    └── feeds/archive/<slug>-<n>.rss|.atom   (+ .gz) RFC 5005 archive pages, 1 the oldest
 
 Only files whose bytes change are rewritten, so publishing unchanged data
 touches nothing; ``only`` limits the feeds rendered at all to those whose
 articles changed. With a WebSub ``hub``, every feed names it and the hub is
-pinged for each feed document rewritten.
+pinged for each feed document rewritten. A feed with ``archived`` articles
+links to its archive pages (see ``feeds.publish.archive``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from feeds.config import SLUG_RE
 from feeds.errors import PublishError
 from feeds.models import Feed
+from feeds.publish.archive import ArchiveLoader, write_archive
 from feeds.publish.batch import Options, write_feeds
 from feeds.publish.entries import STYLESHEET, Footer, Format, stylesheet_url
 from feeds.publish.opml import render_opml
@@ -31,7 +34,7 @@ from feeds.publish.site import OPML, FeedSummary, render_index
 from feeds.publish.websub import ping
 from feeds.publish.writer import gzip_path, sync_dirs, write_with_gzip
 
-__all__ = ["FeedSummary", "Footer", "publish"]
+__all__ = ["ArchiveLoader", "FeedSummary", "Footer", "publish"]
 
 FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
 
@@ -45,6 +48,8 @@ def publish(
     footer: Footer | None = None,
     only: Collection[str] | None = None,
     hub: str | None = None,
+    archive: ArchiveLoader | None = None,
+    reprint_sources: Collection[str] = (),
 ) -> list[Path]:
     """Render the feeds in every format, the index, the OPML list and the stylesheet; return the paths rewritten.
 
@@ -55,19 +60,30 @@ def publish(
     rights notice), or None for none. ``hub`` is a WebSub hub URL: each feed
     links to it, and it is pinged once per feed document rewritten.
 
+    ``archive`` reads the articles of a feed's archive pages (slug, offset from
+    the oldest, limit → oldest first); without it no archive page is written.
+    Only the pages that can have changed are rendered, every page when ``only``
+    is None. Articles of the sources named in ``reprint_sources`` link to the
+    page they were read from, the others to their original when it is known.
+
     Each rewritten file is followed in the result by its ``.gz``. Raises
     PublishError naming the path when a file cannot be written.
     """
     _check(feeds, output_dir)
     unsynced: set[Path] = set()
     written = write_with_gzip(output_dir / STYLESHEET, _stylesheet(), unsynced=unsynced)
-    options = Options(output_dir / "feeds", base_url, footer, hub, stylesheet_url(base_url))
+    options = Options(output_dir / "feeds", base_url, footer, hub, stylesheet_url(base_url), frozenset(reprint_sources))
     todo = [feed for feed in feeds if only is None or feed.slug in only or not _complete(options.directory, feed.slug)]
     changed: list[str] = []
     for done in write_feeds(todo, options):
         written += done.written
         changed += done.changed
         unsynced |= done.unsynced
+    if archive is not None:
+        for feed in todo:
+            done = write_archive(feed, options, archive, everything=only is None)
+            written += done.written
+            unsynced |= done.unsynced
     summaries = [FeedSummary.of(feed) for feed in feeds]
     everything = next((feed for feed in feeds if feed.slug == "all"), None)
     lang = everything.language if everything is not None else None

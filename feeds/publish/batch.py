@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feeds.models import Feed
-from feeds.publish.entries import Footer, Format, entries, feed_url
+from feeds.publish.entries import Footer, Format, Paging, archive_pages, archive_url, entries, feed_url
 from feeds.publish.jsonfeed import render_json
 from feeds.publish.render import render_atom, render_rss
 from feeds.publish.writer import write_with_gzip
@@ -38,6 +38,7 @@ class Options:
     footer: Footer | None
     hub: str | None
     stylesheet: str
+    reprint_sources: frozenset[str] = frozenset()  # sources whose items link to the page read from
 
 
 @dataclass
@@ -50,12 +51,19 @@ class Done:
 
 
 def render_feed(feed: Feed, options: Options) -> dict[Format, bytes]:
-    """The documents of ``feed`` in every format."""
-    found = entries(feed, options.base_url, options.footer)
-    base, hub = options.base_url, options.hub
+    """The documents of ``feed`` in every format; RSS and Atom link to the newest archive page, if any."""
+    found = entries(feed, options.base_url, options.footer, options.reprint_sources)
+    base, hub, sheet = options.base_url, options.hub, options.stylesheet
+    pages = archive_pages(feed)
+
+    def paging(fmt: Format) -> Paging | None:
+        if not pages:
+            return None
+        return Paging(feed_url(base, feed.slug, fmt), prev_archive=archive_url(base, feed.slug, pages, fmt))
+
     return {
-        "rss": render_rss(feed, base_url=base, hub=hub, stylesheet=options.stylesheet, items=found),
-        "atom": render_atom(feed, base_url=base, hub=hub, stylesheet=options.stylesheet, items=found),
+        "rss": render_rss(feed, base_url=base, hub=hub, stylesheet=sheet, items=found, paging=paging("rss")),
+        "atom": render_atom(feed, base_url=base, hub=hub, stylesheet=sheet, items=found, paging=paging("atom")),
         "json": render_json(feed, base_url=base, hub=hub, items=found),
     }
 

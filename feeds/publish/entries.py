@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -29,6 +29,7 @@ MEDIA_TYPES: dict[Format, str] = {
     "json": "application/feed+json",
 }
 STYLESHEET = "feed.xsl"
+ARCHIVE_DIR = "archive"  # under feeds/: the RFC 5005 archive pages, <slug>-<n>.<format>
 
 # Characters XML 1.0 cannot carry at all; lxml refuses them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -70,18 +71,37 @@ class Entry:
         return next((link.href for link in self.links if link.rel == "alternate"), None)
 
 
-def entries(feed: Feed, base_url: str, footer: Footer | None) -> list[Entry]:
-    """The entries of ``feed`` in its order (newest first)."""
+@dataclass(frozen=True)
+class Paging:
+    """The RFC 5005 links of one document: a subscription document's, or an archive page's."""
+
+    self_url: str
+    current: str | None = None  # archive page: the subscription document
+    prev_archive: str | None = None  # the next older archive page
+    next_archive: str | None = None  # the next newer archive page
+    archive: bool = False  # an archive page (fh:archive)
+
+
+def entries(feed: Feed, base_url: str, footer: Footer | None, reprint_sources: Collection[str] = ()) -> list[Entry]:
+    """The entries of ``feed`` in its order (newest first).
+
+    An article links to its original when it is known, with the page it was
+    read from as a via link; an article of a source in ``reprint_sources``
+    links to that page instead, with the original as a via link.
+    """
     host = site_host(base_url)
-    return [_entry(article, host, footer) for article in feed.articles]
+    return [_entry(article, host, footer, article.source_id in reprint_sources) for article in feed.articles]
 
 
-def _entry(article: Article, host: str, footer: Footer | None) -> Entry:
-    link = article.link or article.origin_url
+def _entry(article: Article, host: str, footer: Footer | None, reprint: bool = False) -> Entry:
+    page = article.link
+    original = article.origin_url or None
+    link = (page or original) if reprint else (original or page)
     links: list[Link] = [Link(link, "alternate")] if link else []
-    for page in article.via:
-        if page and page != link and all(page != known.href for known in links):
-            links.append(Link(page, "via"))
+    candidates = (*article.via, original) if reprint else (page, *article.via)
+    for other in candidates:
+        if other and other != link and all(other != known.href for known in links):
+            links.append(Link(other, "via"))
     content = article.content_html
     extra = footer(article) if footer is not None else None
     if extra:
@@ -129,6 +149,24 @@ def feed_id(base_url: str, slug: str) -> str:
 def feed_url(base_url: str, slug: str, fmt: Format) -> str:
     """Where the ``fmt`` document of feed ``slug`` is served."""
     return f"{site_base(base_url)}feeds/{slug}.{fmt}"
+
+
+def archive_url(base_url: str, slug: str, number: int, fmt: Format) -> str:
+    """Where archive page ``number`` (1: the oldest articles) of feed ``slug`` is served."""
+    return f"{site_base(base_url)}feeds/{ARCHIVE_DIR}/{slug}-{number}.{fmt}"
+
+
+def archive_pages(feed: Feed) -> int:
+    """How many archive pages hold the articles older than ``feed.articles``.
+
+    Pages hold ``len(feed.articles)`` articles each, counted from the oldest;
+    only the newest page is partial. When the archived articles fill their
+    pages exactly, an empty newest page follows, so a full page always links
+    to a newer one and never needs rewriting when new articles arrive.
+    """
+    if feed.archived <= 0 or not feed.articles:
+        return 0
+    return feed.archived // len(feed.articles) + 1
 
 
 def stylesheet_url(base_url: str) -> str:

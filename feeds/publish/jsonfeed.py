@@ -49,6 +49,8 @@ def render_json(
     }
     if feed.description:
         document["description"] = clean(feed.description)
+    if feed.icon:
+        document["icon"] = feed.icon
     document["authors"] = [{"name": title}]  # as in Atom: the author of the items that name none
     if feed.language:
         document["language"] = feed.language

@@ -24,6 +24,11 @@ feedgen 1.0.0 needs these workarounds, each covered by a test:
   other than self: a feed extension (``_FeedFixes``) adds the stylesheet
   instruction before the root element and the WebSub hub link beside the self
   link, in both formats.
+- ``link()`` refuses the RFC 5005 relations (``current``, ``prev-archive``,
+  ``next-archive``) and there is no ``fh:archive``: the feed extension adds
+  them beside the self link too.
+- ``image()`` also sets the Atom ``<logo>``: it is only called for RSS, and
+  Atom gets ``icon()``.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from feeds.publish.entries import (
     Entry,
     Footer,
     Format,
+    Paging,
     clean,
     entries,
     feed_id,
@@ -59,6 +65,7 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _DC_NS = "http://purl.org/dc/elements/1.1/"
 _DC = f"{{{_DC_NS}}}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 
 
 # --------------------------------------------------------------------------- public
@@ -72,15 +79,18 @@ def render_rss(
     hub: str | None = None,
     stylesheet: str | None = None,
     items: Sequence[Entry] | None = None,
+    paging: Paging | None = None,
 ) -> bytes:
     """The RSS 2.0 document of ``feed``, UTF-8 encoded.
 
     ``hub`` adds a WebSub hub link, ``stylesheet`` an ``xml-stylesheet``
     instruction with that URL; ``items`` are the feed's entries when the caller
-    already computed them (``entries(feed, base_url, footer)``).
+    already computed them (``entries(feed, base_url, footer)``). ``paging``
+    gives the self link and the RFC 5005 archive links (default: the
+    subscription document's self link, no archive links).
     """
     found = list(items) if items is not None else entries(feed, base_url, footer)
-    generator = _generator(feed, found, base_url, "rss", hub, stylesheet)
+    generator = _generator(feed, found, base_url, "rss", hub, stylesheet, paging)
     data: bytes = generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return data
 
@@ -93,10 +103,11 @@ def render_atom(
     hub: str | None = None,
     stylesheet: str | None = None,
     items: Sequence[Entry] | None = None,
+    paging: Paging | None = None,
 ) -> bytes:
     """The Atom 1.0 document of ``feed``, UTF-8 encoded; the options as for ``render_rss``."""
     found = list(items) if items is not None else entries(feed, base_url, footer)
-    generator = _generator(feed, found, base_url, "atom", hub, stylesheet)
+    generator = _generator(feed, found, base_url, "atom", hub, stylesheet, paging)
     data: bytes = generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return data
 
@@ -105,12 +116,18 @@ def render_atom(
 
 
 def _generator(
-    feed: Feed, found: Sequence[Entry], base_url: str, fmt: Format, hub: str | None, stylesheet: str | None
+    feed: Feed,
+    found: Sequence[Entry],
+    base_url: str,
+    fmt: Format,
+    hub: str | None,
+    stylesheet: str | None,
+    paging: Paging | None,
 ) -> FeedGenerator:
     fg = FeedGenerator()
     fg.register_extension(FIXES, _FeedFixes, _EntryFixes, atom=True, rss=True)
     fixes: _FeedFixes = getattr(fg, FIXES)
-    fixes.fmt, fixes.hub, fixes.stylesheet = fmt, hub, stylesheet
+    fixes.fmt, fixes.hub, fixes.stylesheet, fixes.paging = fmt, hub, stylesheet, paging
     fg.id(feed_id(base_url, feed.slug))
     fg.title(clean(feed.title) or feed.slug)
     if fmt == "atom" and feed.description:
@@ -122,8 +139,13 @@ def _generator(
         fg.language(feed.language)
     fg.generator(GENERATOR)
     # Self first, alternate last: RSS takes the last link as the channel <link>.
-    fg.link(href=feed_url(base_url, feed.slug, fmt), rel="self", type=MEDIA_TYPES[fmt])
+    self_url = paging.self_url if paging is not None else feed_url(base_url, feed.slug, fmt)
+    fg.link(href=self_url, rel="self", type=MEDIA_TYPES[fmt])
     fg.link(href=site_base(base_url), rel="alternate", type="text/html")
+    if feed.icon and fmt == "atom":
+        fg.icon(feed.icon)
+    elif feed.icon:
+        fg.image(url=feed.icon, title=clean(feed.title) or feed.slug, link=site_base(base_url))
     fg.updated(last_change(feed) or EPOCH)
     for entry in found:
         _add(fg, entry, fmt, feed.language)
@@ -168,33 +190,51 @@ class _FeedFixes:
         self.fmt: Format = "atom"
         self.hub: str | None = None
         self.stylesheet: str | None = None
+        self.paging: Paging | None = None
 
     def extend_ns(self) -> dict[str, str]:
-        return {"dc": _DC_NS} if self.fmt == "rss" else {}
+        spaces = {"dc": _DC_NS} if self.fmt == "rss" else {}
+        if self.paging is not None and self.paging.archive:
+            spaces["fh"] = FH_NS
+        return spaces
 
     def extend_rss(self, root: Any) -> Any:
         self._stylesheet(root)
-        if self.hub:
-            channel = root.find("channel")
-            anchor = channel.find(f"{_ATOM}link[@rel='self']")
-            hub = etree.Element(f"{_ATOM}link", href=self.hub, rel="hub")
-            if anchor is not None:
-                anchor.addnext(hub)
-            else:
-                channel.append(hub)
+        channel = root.find("channel")
+        anchor = channel.find(f"{_ATOM}link[@rel='self']")
+        self._insert(channel, anchor, [etree.Element(f"{_ATOM}link", **a) for a in self._links()])
         return root
 
     def extend_atom(self, root: Any) -> Any:
         self._stylesheet(root)
-        if self.hub:
-            # feedgen builds Atom elements without a namespace and declares it on the root as an attribute.
-            anchor = root.find("link[@rel='self']")
-            hub = etree.Element("link", href=self.hub, rel="hub")
-            if anchor is not None:
-                anchor.addnext(hub)
-            else:
-                root.append(hub)
+        # feedgen builds Atom elements without a namespace and declares it on the root as an attribute.
+        anchor = root.find("link[@rel='self']")
+        self._insert(root, anchor, [etree.Element("link", **a) for a in self._links()])
         return root
+
+    def _links(self) -> list[dict[str, str]]:
+        """The attributes of the links added after the self link: the hub, then the RFC 5005 ones."""
+        links = [{"href": self.hub, "rel": "hub"}] if self.hub else []
+        paging = self.paging
+        if paging is not None:
+            for rel, href in (
+                ("current", paging.current),
+                ("prev-archive", paging.prev_archive),
+                ("next-archive", paging.next_archive),
+            ):
+                if href:
+                    links.append({"href": href, "rel": rel, "type": MEDIA_TYPES[self.fmt]})
+        return links
+
+    def _insert(self, parent: Any, anchor: Any, elements: list[Any]) -> None:
+        if self.paging is not None and self.paging.archive:
+            elements.append(etree.Element(f"{{{FH_NS}}}archive"))
+        for element in elements:
+            if anchor is not None:
+                anchor.addnext(element)
+                anchor = element
+            else:
+                parent.append(element)
 
     def _stylesheet(self, root: Any) -> None:
         if self.stylesheet:

@@ -339,17 +339,23 @@ def _entry(item: FeedItem) -> Extracted:
 
 
 def build(settings: Settings, store: Store, *, only: Iterable[str] | None = None) -> list[Path]:
-    """Render the feeds, the index and the OPML list; return the files rewritten.
+    """Render the feeds, their archive pages, the index and the OPML list; return the files rewritten.
 
     ``only`` names the category slugs whose feeds changed (the ``all`` feed is
-    rendered with them); None renders every feed. Files whose bytes did not
-    change are left untouched, so a rebuild of unchanged data rewrites nothing.
+    rendered with them); None renders every feed and every archive page. Files
+    whose bytes did not change are left untouched, so a rebuild of unchanged
+    data rewrites nothing.
     """
     started = time.monotonic()
-    feeds = [_feed(settings, store, c.slug, c.title, c.description, c.language) for c in settings.categories]
+    feeds = [_feed(settings, store, c.slug, c.title, c.description, c.language, c.icon) for c in settings.categories]
     default = settings.default_category
-    feeds.append(_feed(settings, store, None, settings.site_title, "Every article of every category", default.language))
+    everything = "Every article of every category"
+    feeds.append(_feed(settings, store, None, settings.site_title, everything, default.language, default.icon))
     footer = _footer if settings.disclaimers.footer else None
+
+    def archive(slug: str, offset: int, limit: int) -> list[Article]:
+        return store.archive_articles(None if slug == "all" else slug, limit, offset)
+
     written = publish(
         feeds,
         output_dir=settings.output_dir,
@@ -358,6 +364,8 @@ def build(settings: Settings, store: Store, *, only: Iterable[str] | None = None
         footer=footer,
         only=None if only is None else {*only, "all"},
         hub=settings.websub_hub,
+        archive=archive,
+        reprint_sources={s.id for s in settings.sources if s.link_preference == "reprint"},
     )
     log.info(
         "published",
@@ -367,10 +375,17 @@ def build(settings: Settings, store: Store, *, only: Iterable[str] | None = None
 
 
 def _feed(
-    settings: Settings, store: Store, slug: str | None, title: str, description: str, language: str | None
+    settings: Settings,
+    store: Store,
+    slug: str | None,
+    title: str,
+    description: str,
+    language: str | None,
+    icon: str | None = None,
 ) -> Feed:
     articles = tuple(store.feed_articles(slug, settings.items_per_feed))
     changes = [a.updated or a.first_seen or a.published for a in articles]
+    archived = store.count_feed_articles(slug) - len(articles) if len(articles) == settings.items_per_feed else 0
     return Feed(
         slug=slug or "all",
         title=title,
@@ -378,6 +393,8 @@ def _feed(
         language=language,
         articles=articles,
         updated=max((c for c in changes if c is not None), default=None),
+        icon=icon,
+        archived=max(archived, 0),
     )
 
 

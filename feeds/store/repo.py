@@ -216,6 +216,36 @@ class Store:
             what = f"category {category}" if category is not None else "all categories"
             raise _failure(f"list articles of {what}", "articles", exc) from exc
 
+    def archive_articles(self, category: str | None, limit: int, offset: int = 0) -> list[Article]:
+        """Articles of ``category`` (None: of all) oldest first: the exact reverse of ``feed_articles``' order.
+
+        ``offset`` articles are skipped from the oldest, then at most ``limit`` returned.
+        """
+        if limit < 0 or offset < 0:
+            raise ValueError(f"limit and offset must not be negative, got {limit} and {offset}")
+        recency = func.coalesce(ArticleRow.published, ArticleRow.first_seen)
+        stmt = select(ArticleRow).options(selectinload(ArticleRow.categories), selectinload(ArticleRow.vias))
+        if category is not None:
+            stmt = stmt.join(ArticleCategoryRow).where(ArticleCategoryRow.slug == category)
+        stmt = stmt.order_by(recency.asc(), ArticleRow.id.desc()).offset(offset).limit(limit)
+        try:
+            with self._reads() as session:
+                return [_article(row) for row in session.scalars(stmt)]
+        except SQLAlchemyError as exc:
+            what = f"category {category}" if category is not None else "all categories"
+            raise _failure(f"list archived articles of {what}", "articles", exc) from exc
+
+    def count_feed_articles(self, category: str | None) -> int:
+        """How many articles ``category`` holds (None: how many are stored)."""
+        if category is None:
+            return self.count_articles()
+        stmt = select(func.count()).select_from(ArticleCategoryRow).where(ArticleCategoryRow.slug == category)
+        try:
+            with self._reads() as session:
+                return session.execute(stmt).scalar_one()
+        except SQLAlchemyError as exc:
+            raise _failure(f"count articles of category {category}", "article_categories", exc) from exc
+
     def category_stats(self) -> dict[str, tuple[int, datetime | None]]:
         """Per category slug: how many articles it holds and the newest ``changed_at`` among them."""
         stmt = (

@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from feeds.models import Feed
+from feeds.publish.entries import entries
 from feeds.publish.jsonfeed import render_json
 from feeds.publish.render import render_atom, render_rss
 from tests.conftest import FIXTURES
@@ -98,10 +99,26 @@ def test_content_carries_the_footer_and_the_extension_carries_rights_and_via() -
     assert "_feeds" not in item(document(), "en-1")
 
 
-def test_external_url_is_the_origin_when_it_differs_from_the_link() -> None:
+def test_a_reprint_source_links_to_its_page_with_the_origin_as_external_url() -> None:
+    feed = sample_feed(articles=(article(link="https://mirror.example.net/budget"),))
+    got = item(document(feed, items=entries(feed, BASE_URL, None, {"upstream"})), "en-1")
+    assert (got["url"], got["external_url"]) == ("https://mirror.example.net/budget", "https://news.example.com/budget")
+    assert got["_feeds"]["via"] == ["https://news.example.com/budget"]
+
+
+def test_by_default_the_item_links_to_the_origin_and_the_page_read_from_is_via() -> None:
     feed = sample_feed(articles=(article(link="https://mirror.example.net/budget"),))
     got = item(document(feed), "en-1")
-    assert (got["url"], got["external_url"]) == ("https://mirror.example.net/budget", "https://news.example.com/budget")
+    assert got["url"] == "https://news.example.com/budget"
+    assert "external_url" not in got
+    assert got["_feeds"]["via"] == ["https://mirror.example.net/budget"]
+
+
+def test_the_feed_icon_is_the_json_feed_icon() -> None:
+    assert (
+        document(sample_feed(icon="https://feeds.example.org/icon.png"))["icon"] == "https://feeds.example.org/icon.png"
+    )
+    assert "icon" not in document()
 
 
 def test_an_undated_item_has_no_dates_and_an_item_without_body_shows_its_summary() -> None:
