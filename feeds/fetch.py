@@ -67,7 +67,7 @@ PERMANENT = (301, 308)
 ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, " \
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"  # fmt: skip
 # Only what httpx decodes with what is installed: br needs brotli, zstd needs zstandard.
-ACCEPT_ENCODING = "gzip, deflate"
+ACCEPT_ENCODING = "gzip, deflate, br"  # httpx decodes br with the brotli package
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import brotli
 import pytest
 
 from feeds.fetch import Fetcher, FetchPolicy
@@ -127,6 +128,7 @@ def _routes(upstream: Upstream) -> dict[str, Route]:
         "/loop-b": redirect(301, "/loop-a"),
         "/many": many,
         "/gzip": lambda h: _send(h, 200, gzip.compress(FEED * 100), Content_Encoding="gzip"),
+        "/br": lambda h: _send(h, 200, brotli.compress(FEED * 100), Content_Encoding="br"),
         "/gb2312": lambda h: _send(h, 200, GB_FEED, Content_Type="application/rss+xml; charset=gb2312"),
         "/concurrent": concurrent,
         "/to-loopback": redirect(302, "http://127.0.0.2:9/feed"),

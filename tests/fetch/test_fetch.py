@@ -37,7 +37,7 @@ def test_ok_then_not_modified_with_validators_sent(upstream: Upstream, fetcher: 
     assert sent["if-none-match"] == ETAG
     assert sent["if-modified-since"] == LAST_MODIFIED
     assert sent["user-agent"] == "feeds/0.1 (feed aggregator)"
-    assert sent["accept-encoding"] == "gzip, deflate"
+    assert sent["accept-encoding"] == "gzip, deflate, br"
 
 
 def test_same_body_is_unchanged(upstream: Upstream, fetcher: Fetcher) -> None:
@@ -185,6 +185,12 @@ def test_too_many_redirects(upstream: Upstream, fetcher: Fetcher) -> None:
 def test_gzip_body_is_decoded(upstream: Upstream, fetcher: Fetcher) -> None:
     result = fetcher.fetch(upstream.url("/gzip"))
     assert result.content == FEED * 100
+
+
+def test_brotli_body_is_decoded(upstream: Upstream, fetcher: Fetcher) -> None:
+    result = fetcher.fetch(upstream.url("/br"))
+    assert result.content == FEED * 100
+    assert "br" in upstream.headers_of("/br")[-1]["Accept-Encoding"]
 
 
 def test_gb2312_feed_is_read_right(upstream: Upstream, fetcher: Fetcher) -> None:
