@@ -190,7 +190,7 @@ def test_gzip_body_is_decoded(upstream: Upstream, fetcher: Fetcher) -> None:
 def test_brotli_body_is_decoded(upstream: Upstream, fetcher: Fetcher) -> None:
     result = fetcher.fetch(upstream.url("/br"))
     assert result.content == FEED * 100
-    assert "br" in upstream.headers_of("/br")[-1]["Accept-Encoding"]
+    assert "br" in upstream.headers_of("/br")[-1]["accept-encoding"]
 
 
 def test_gb2312_feed_is_read_right(upstream: Upstream, fetcher: Fetcher) -> None:
