@@ -207,7 +207,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from feeds.serve.server import serve
         from feeds.serve.web import make_app
 
-        serve(make_app(settings.output_dir), settings.server_host, settings.server_port)
+        app = make_app(settings.output_dir, cache_control=settings.cache_control)
+        serve(app, settings.server_host, settings.server_port)
         return 0
     if command == "parse":
         return _parse(settings, args.path, args.source)

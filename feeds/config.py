@@ -77,6 +77,8 @@ class Settings:
     categories: tuple[Category, ...]
     disclaimers: DisclaimerSettings
     extra: Mapping[str, Any] = field(default_factory=dict)
+    cache_control: str | None = "public, max-age=300"  # of served files; None sends no header
+    admin_token: str | None = None  # enables POST /admin/refresh with "Authorization: Bearer <token>"
 
     @property
     def default_category(self) -> Category:
@@ -131,7 +133,7 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
     output = main.table("output")
     output.only("dir", "base_url", "title", "websub_hub")
     server = main.table("server")
-    server.only("host", "port")
+    server.only("host", "port", "cache_control", "admin_token")
     defaults = main.table("defaults")
     defaults.only("timezone", "items_per_feed", "cycle_seconds")
     fetch = main.table("fetch")
@@ -161,6 +163,8 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
         websub_hub=output.get("websub_hub", str, None, check=_http_url),
         server_host=server.get("host", str, "127.0.0.1"),
         server_port=server.get("port", int, 8080, check=_port),
+        cache_control=server.get("cache_control", str, "public, max-age=300", check=_header_value) or None,
+        admin_token=server.get("admin_token", str, None, check=_token),
         timezone=timezone,
         items_per_feed=defaults.get("items_per_feed", int, 50, check=_positive),
         cycle_seconds=defaults.get("cycle_seconds", int, 300, check=_positive),
@@ -290,6 +294,16 @@ def _http_url(value: str) -> str | None:
 
 def _port(value: int) -> str | None:
     return None if 0 <= value <= 65535 else f"expected a port number 0-65535, got {value}"
+
+
+def _token(value: str) -> str | None:
+    if len(value) >= 16 and value.isascii() and value.isprintable() and " " not in value:
+        return None
+    return "expected at least 16 printable ASCII characters without spaces"
+
+
+def _header_value(value: str) -> str | None:
+    return None if value.isascii() and value.isprintable() else f"expected printable ASCII, got {value!r}"
 
 
 def _positive(value: int) -> str | None:

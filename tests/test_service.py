@@ -14,6 +14,8 @@ import httpx
 
 from tests.conftest import ROOT, free_port, make_instance
 
+TOKEN = "service-admin-token-0123"
+
 
 def _wait_for(url: str, deadline: float) -> httpx.Response:
     last: Exception | None = None
@@ -31,6 +33,11 @@ def _wait_for(url: str, deadline: float) -> httpx.Response:
 def test_service_ingests_publishes_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     config = make_instance(tmp_path, port=port, cycle_seconds=1)
+    settings_file = config / "feeds.toml"
+    settings_file.write_text(
+        settings_file.read_text(encoding="utf-8").replace("[server]\n", f'[server]\nadmin_token = "{TOKEN}"\n'),
+        encoding="utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("FEEDS_DATABASE_URL", "FEEDS_CONFIG")}
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "run.py"), "--config", str(config)],
@@ -49,6 +56,20 @@ def test_service_ingests_publishes_serves_and_stops_on_sigterm(tmp_path: Path) -
         etag = feed.headers["etag"]
         again = httpx.get(f"{base}/feeds/all.atom", headers={"If-None-Match": etag})
         assert again.status_code == 304
+
+        health = _wait_for(f"{base}/healthz", time.monotonic() + 10).json()
+        assert health["database"] == "ok" and health["scheduler"] == "running"
+        assert health["last_good_cycle_age_s"] is not None
+        metrics = httpx.get(f"{base}/metrics", timeout=5)
+        assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
+        assert 'feeds_fetches_total{outcome="new"} 1' in metrics.text
+        assert 'feeds_feed_requests_total{status="304"}' in metrics.text
+        assert "feeds_last_good_cycle_timestamp_seconds " in metrics.text
+        status = httpx.get(f"{base}/status", timeout=5)
+        assert status.status_code == 200 and "<td>inbox</td>" in status.text
+        refresh = f"{base}/admin/refresh?source=inbox"
+        assert httpx.post(refresh, headers={"Authorization": "Bearer wrong"}, timeout=5).status_code == 401
+        assert httpx.post(refresh, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5).status_code == 202
 
         # A capture dropped while running shows up within a few cycles.
         (tmp_path / "inbox" / "new.txt").write_text(
@@ -70,7 +91,9 @@ def test_service_ingests_publishes_serves_and_stops_on_sigterm(tmp_path: Path) -
 
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=10)
-        assert code == 0, process.stdout.read().decode() if process.stdout else ""
+        output = process.stdout.read().decode() if process.stdout else ""
+        assert code == 0, output
+        assert "refresh requested" in output and "Traceback" not in output, output
     finally:
         if process.poll() is None:
             process.kill()

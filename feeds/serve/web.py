@@ -43,6 +43,18 @@ Headers = list[tuple[bytes, bytes]]
 RouteResult = tuple[int, Headers, bytes]
 # An extra route is called with the ASGI scope and returns (status, headers, body).
 RouteHandler = Callable[..., Awaitable[RouteResult]]
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class Route:
+    """An extra route answering ``methods`` (a bare handler answers GET and HEAD)."""
+
+    handler: RouteHandler
+    methods: frozenset[str] = READ_METHODS
+
+    async def __call__(self, scope: Scope) -> RouteResult:
+        return await self.handler(scope)
 
 _UTF8 = "; charset=utf-8"
 CONTENT_TYPES: Mapping[str, str] = {
@@ -97,6 +109,8 @@ def build_entry(file: Path, st: os.stat_result, body: bytes, cache_control: str 
         common.append((b"cache-control", cache_control.encode("latin-1")))
     if compressible:
         common.append((b"vary", b"Accept-Encoding"))
+    if file.suffix.lower() == ".json":  # JSON Feed is read by scripts in browsers of other origins
+        common.append((b"access-control-allow-origin", b"*"))
     ctype = (b"content-type", ctype_text.encode())
     nosniff = (b"x-content-type-options", b"nosniff")
 
@@ -345,11 +359,18 @@ _EMPTY: Message = {"type": "http.response.body", "body": b""}
 
 
 class StaticApp:
-    """The ASGI application; ``tree`` is its ``StaticTree``."""
+    """The ASGI application; ``tree`` is its ``StaticTree``.
+
+    ``requests`` counts the responses from the tree by status (extra routes are not counted).
+    """
 
     def __init__(self, tree: StaticTree, extra_routes: Mapping[str, RouteHandler] | None = None) -> None:
         self.tree = tree
         self.routes = dict(extra_routes or {})
+        self.requests: dict[int, int] = {}
+
+    def _count(self, status: int) -> None:
+        self.requests[status] = self.requests.get(status, 0) + 1
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -372,16 +393,26 @@ class StaticApp:
     async def _http(self, scope: Scope, send: Send) -> None:
         method = scope["method"]
         head = method == "HEAD"
+        path: str = scope["path"]
+        if self.routes and path in self.routes:
+            handler = self.routes[path]
+            allowed = handler.methods if isinstance(handler, Route) else READ_METHODS
+            if method in allowed:
+                await self._route(handler, scope, send, head)
+            else:
+                allow = ", ".join(sorted(allowed)).encode()
+                start, body = _plain(405, "Method Not Allowed\n", [(b"allow", allow)])
+                await send(start)
+                await send(body)
+            return
         if method != "GET" and not head:
+            self._count(405)
             await send(_NOT_ALLOWED[0])
             await send(_NOT_ALLOWED[1])
             return
-        path: str = scope["path"]
-        if self.routes and path in self.routes:
-            await self._route(self.routes[path], scope, send, head)
-            return
         entry = self.tree.get(path, scope.get("raw_path"))
         if entry is None:
+            self._count(404)
             await send(_NOT_FOUND[0])
             await send(_EMPTY if head else _NOT_FOUND[1])
             return
@@ -398,13 +429,16 @@ class StaticApp:
             tags = (entry.etag_gz, entry.etag) if gz else (entry.etag, entry.etag_gz)
             matched = etag_matches(inm.decode("latin-1"), *tags)
             if matched is not None:
+                self._count(304)
                 await send(entry.start_304 if matched == entry.etag else entry.start_304_gz)
                 await send(_EMPTY)
                 return
         elif ims is not None and not_modified_since(ims.decode("latin-1"), entry):
+            self._count(304)
             await send(entry.start_304_gz if gz else entry.start_304)
             await send(_EMPTY)
             return
+        self._count(200)
         if gz:
             await send(entry.start_200_gz)
             await send(_EMPTY if head else entry.body_msg_gz)
