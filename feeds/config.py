@@ -59,6 +59,20 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class ScheduleSettings:
+    tick_seconds: int = 60  # how often due sources are looked for
+    concurrency: int = 4  # sources ingested at once
+    publish_delay_seconds: int = 10  # changes are published at most this often (debounce)
+    prune_hours: int = 24  # how often the retention job runs
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    days: int = 0  # 0 keeps everything; see feeds.serve.jobs.prune
+    archives: bool = True  # feeds link to RFC 5005 archive pages of older articles
+
+
+@dataclass(frozen=True)
 class Settings:
     config_dir: Path
     base_dir: Path
@@ -71,7 +85,6 @@ class Settings:
     server_port: int
     timezone: str
     items_per_feed: int
-    cycle_seconds: int
     fetch: FetchSettings
     sources: tuple[Source, ...]
     categories: tuple[Category, ...]
@@ -79,6 +92,13 @@ class Settings:
     extra: Mapping[str, Any] = field(default_factory=dict)
     cache_control: str | None = "public, max-age=300"  # of served files; None sends no header
     admin_token: str | None = None  # enables POST /admin/refresh with "Authorization: Bearer <token>"
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+
+    @property
+    def cycle_seconds(self) -> int:
+        """Seconds between two ticks of the scheduler."""
+        return self.schedule.tick_seconds
 
     @property
     def default_category(self) -> Category:
@@ -127,7 +147,7 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
     categories_doc = _Table(_read(directory / "categories.toml"), "categories.toml")
     disclaimers_doc = _Table(_read(directory / "disclaimers.toml"), "disclaimers.toml")
 
-    main.only("database", "output", "server", "defaults", "fetch")
+    main.only("database", "output", "server", "defaults", "fetch", "schedule", "retention")
     database = main.table("database")
     database.only("url")
     output = main.table("output")
@@ -140,6 +160,15 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
     fetch.only(
         "allow_networks", "connect_timeout", "total_timeout", "max_bytes", "max_redirects", "per_host", "global_limit"
     )
+
+    schedule = main.table("schedule")
+    schedule.only("tick_seconds", "concurrency", "publish_delay_seconds", "prune_hours")
+    retention = main.table("retention")
+    retention.only("days", "archives")
+    if "cycle_seconds" in defaults.data and "tick_seconds" in schedule.data:
+        raise defaults.error("cycle_seconds", "set [schedule] tick_seconds only (cycle_seconds is its older name)")
+    older = defaults.get("cycle_seconds", int, 60, check=_positive)
+    tick_seconds = schedule.get("tick_seconds", int, older, check=_positive)
 
     timezone = defaults.get("timezone", str, "Asia/Shanghai", check=_timezone)
     database_url = os.environ.get("FEEDS_DATABASE_URL") or database.get(
@@ -167,7 +196,6 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
         admin_token=server.get("admin_token", str, None, check=_token),
         timezone=timezone,
         items_per_feed=defaults.get("items_per_feed", int, 50, check=_positive),
-        cycle_seconds=defaults.get("cycle_seconds", int, 300, check=_positive),
         fetch=FetchSettings(
             allow_networks=tuple(fetch.get_list("allow_networks", str, [], check=_network)),
             connect_timeout=float(fetch.get("connect_timeout", int, 10, check=_positive)),
@@ -180,6 +208,16 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
         sources=sources,
         categories=categories,
         disclaimers=_disclaimers(disclaimers_doc),
+        schedule=ScheduleSettings(
+            tick_seconds=tick_seconds,
+            concurrency=schedule.get("concurrency", int, 4, check=_positive),
+            publish_delay_seconds=schedule.get("publish_delay_seconds", int, 10, check=_not_negative),
+            prune_hours=schedule.get("prune_hours", int, 24, check=_positive),
+        ),
+        retention=RetentionSettings(
+            days=retention.get("days", int, 0, check=_not_negative),
+            archives=retention.get("archives", bool, True),
+        ),
     )
 
 
@@ -308,6 +346,10 @@ def _header_value(value: str) -> str | None:
 
 def _positive(value: int) -> str | None:
     return None if value > 0 else f"expected a positive integer, got {value}"
+
+
+def _not_negative(value: int) -> str | None:
+    return None if value >= 0 else f"expected zero or a positive integer, got {value}"
 
 
 def _network(value: str) -> str | None:

@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +42,7 @@ from feeds.normalize import normalize
 from feeds.publish import publish
 from feeds.sources import capture
 from feeds.sources.feed import FeedItem, parse_feed
-from feeds.store import Store
+from feeds.store import PruneResult, Store
 
 log = logging.getLogger(__name__)
 
@@ -72,39 +74,73 @@ def ingest(
     *,
     source_ids: Iterable[str] | None = None,
     now: datetime | None = None,
-    on_source: Callable[[SourceReport], None] | None = None,
+    on_source: Callable[[SourceReport, int, int], None] | None = None,
 ) -> IngestReport:
-    """Run every enabled source (or the ones named) once and store what changed."""
+    """Run the due sources once, or the ones named (due or not), and store what changed.
+
+    Capture folders are scanned every time. Every other enabled source runs
+    when due: it is claimed in the store first (``Store.claim``), so a source
+    runs once however many ticks or processes look, and a restart resumes with
+    the sources that are due. Up to ``[schedule] concurrency`` sources run at
+    once; writes to the store are taken one at a time. ``on_source(report,
+    done, total)`` is called as each source finishes. The reports come back in
+    the order of the configuration either way.
+    """
+    moment = now or datetime.now(UTC)
     wanted = set(source_ids) if source_ids is not None else None
     report = IngestReport()
-    with Fetcher(FetchPolicy.from_settings(settings.fetch)) as fetcher:
-        for source in settings.sources:
-            if wanted is not None and source.id not in wanted:
-                continue
-            if wanted is None and not source.enabled:
-                continue
-            moment = now or datetime.now(UTC)
-            result = _ingest_source(settings, store, fetcher, source, moment, report.dirty, force=wanted is not None)
-            report.sources.append(result)
+    if wanted is not None:
+        chosen = [s for s in settings.sources if s.id in wanted]
+        skipped: dict[str, SourceReport] = {}
+    else:
+        enabled = [s for s in settings.sources if s.enabled]
+        scheduled = [s.id for s in enabled if s.kind is not SourceKind.CAPTURE]
+        claimed = set(store.claim(scheduled, now=moment, until=moment + CLAIM_LEASE))
+        chosen = [s for s in enabled if s.kind is SourceKind.CAPTURE or s.id in claimed]
+        skipped = {i: _not_due(store, i) for i in scheduled if i not in claimed}
+    run = _Run(settings, store, moment, report.dirty)
+    results: dict[str, SourceReport] = {}
+    workers = max(1, min(settings.schedule.concurrency, len(chosen)))
+    with Fetcher(FetchPolicy.from_settings(settings.fetch)) as fetcher, ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(_ingest_source, run, fetcher, source, force=True) for source in chosen]
+        for future in as_completed(futures):
+            result = future.result()
+            results[result.source_id] = result
             if on_source is not None:
-                on_source(result)
+                on_source(result, len(results), len(futures))
+    results.update(skipped)
+    report.sources = [results[s.id] for s in settings.sources if s.id in results]
     return report
+
+
+CLAIM_LEASE = timedelta(minutes=15)  # a claimed source whose run never saved its state is due again after this
+
+
+@dataclass
+class _Run:
+    """What the sources of one ingest share; ``write`` serializes their writes to the store."""
+
+    settings: Settings
+    store: Store
+    now: datetime
+    dirty: set[str]
+    write: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _not_due(store: Store, source_id: str) -> SourceReport:
+    state = store.source_state(source_id)
+    if state.gone:
+        return SourceReport(source_id, note="gone (HTTP 410): fetched again only with --source")
+    when = state.next_check_at.isoformat() if state.next_check_at is not None else "later"
+    return SourceReport(source_id, note=f"not due until {when}")
 
 
 # A document ready for extraction: its key within the source, its content hash, and how to read it.
 _Document = tuple[str, str, Callable[[], Extracted]]
 
 
-def _ingest_source(
-    settings: Settings,
-    store: Store,
-    fetcher: Fetcher,
-    source: Source,
-    now: datetime,
-    dirty: set[str],
-    *,
-    force: bool,
-) -> SourceReport:
+def _ingest_source(run: _Run, fetcher: Fetcher, source: Source, *, force: bool) -> SourceReport:
+    settings, store, now = run.settings, run.store, run.now
     result = SourceReport(source.id)
     started = time.monotonic()
     try:
@@ -123,20 +159,21 @@ def _ingest_source(
                 continue
             try:
                 article = normalize(read(), source, settings, now=now)
-                outcome = store.upsert(article, now=now)
+                with run.write:
+                    outcome = store.upsert(article, now=now)
+                    store.mark_seen(source.id, key, content_hash, outcome.article_id, now)
+                    run.dirty.update(outcome.categories)
             except FeedsError as exc:
                 result.failed += 1
                 store.mark_seen(source.id, key, content_hash, None, now)
                 log.warning("document failed", extra={"source_id": source.id, "path": key, "error": str(exc)})
                 continue
-            store.mark_seen(source.id, key, content_hash, outcome.article_id, now)
             if outcome.status == "new":
                 result.new += 1
             elif outcome.status == "unchanged":
                 result.unchanged += 1
             else:
                 result.updated += 1
-            dirty.update(outcome.categories)
     except FeedsError as exc:
         result.error = str(exc)
         log.error("source failed", extra={"source_id": source.id, "error": result.error})
@@ -364,7 +401,7 @@ def build(settings: Settings, store: Store, *, only: Iterable[str] | None = None
         footer=footer,
         only=None if only is None else {*only, "all"},
         hub=settings.websub_hub,
-        archive=archive,
+        archive=archive if settings.retention.archives else None,
         reprint_sources={s.id for s in settings.sources if s.link_preference == "reprint"},
     )
     log.info(
@@ -385,7 +422,8 @@ def _feed(
 ) -> Feed:
     articles = tuple(store.feed_articles(slug, settings.items_per_feed))
     changes = [a.updated or a.first_seen or a.published for a in articles]
-    archived = store.count_feed_articles(slug) - len(articles) if len(articles) == settings.items_per_feed else 0
+    full = len(articles) == settings.items_per_feed and settings.retention.archives
+    archived = store.count_feed_articles(slug) - len(articles) if full else 0
     return Feed(
         slug=slug or "all",
         title=title,
@@ -396,6 +434,34 @@ def _feed(
         icon=icon,
         archived=max(archived, 0),
     )
+
+
+def prune(settings: Settings, store: Store, *, now: datetime | None = None) -> PruneResult | None:
+    """Apply ``[retention]``: forget what is older than ``days`` and shown nowhere; None when ``days`` is 0.
+
+    With archives on (the default) every article stays, as archive pages show
+    them all; only the near-duplicate index of old articles and the records of
+    old failed documents go. With ``archives = false``, old articles that no
+    feed shows any more go as well.
+    """
+    days = settings.retention.days
+    if days == 0:
+        return None
+    started = time.monotonic()
+    before = (now or datetime.now(UTC)) - timedelta(days=days)
+    shown = [(c.slug, settings.items_per_feed) for c in settings.categories] + [(None, settings.items_per_feed)]
+    result = store.prune(before=before, keep=None if settings.retention.archives else shown)
+    log.info(
+        "pruned",
+        extra={
+            "before": before.isoformat(),
+            "articles": result.articles,
+            "documents": result.documents,
+            "bands": result.bands,
+            "duration_ms": round((time.monotonic() - started) * 1000),
+        },
+    )
+    return result
 
 
 def _footer(article: Article) -> str | None:

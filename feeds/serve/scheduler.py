@@ -1,10 +1,22 @@
-"""The service: APScheduler runs ingest → publish every cycle beside the HTTP server.
+"""The service: APScheduler runs the tick, publish and prune jobs beside the HTTP server.
 
-One process: a ``BackgroundScheduler`` thread runs the cycle job (never two at
-once, missed runs coalesced) while the main thread serves the output tree.
+One process: a ``BackgroundScheduler`` thread runs the jobs while the main
+thread serves the output tree. The jobs never overlap (one lock), and every
+one is coalesced with ``max_instances=1`` and a misfire grace time:
+
+* ``tick`` every ``[schedule] tick_seconds``: scans the capture folders and
+  runs the sources that are due, claimed by ``next_check_at`` in the database
+  (``jobs.ingest``), ``[schedule] concurrency`` at a time. All scheduling state
+  is in the database, so a restart resumes where it stopped.
+* ``publish``: rewrites the feeds of the categories that changed, at most once
+  every ``[schedule] publish_delay_seconds`` (changes arriving meanwhile wait
+  for one later publish); the first tick of a process publishes everything.
+* ``prune`` every ``[schedule] prune_hours``: applies ``[retention]``.
+
 A refresh asked for over HTTP (``POST /admin/refresh``) runs as a one-off job
-that waits for a running cycle to finish. SIGINT and SIGTERM stop the server,
-then let a running cycle finish its current write before the process exits.
+that waits for a running job to finish and publishes at once. SIGINT and
+SIGTERM stop the server, then let a running job finish its current write
+before the process exits.
 """
 
 from __future__ import annotations
@@ -14,14 +26,14 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from feeds.config import Settings
-from feeds.serve.jobs import IngestReport, build, ingest
+from feeds.serve.jobs import build, ingest, prune
 from feeds.serve.metrics import ServiceMetrics
 from feeds.serve.server import serve
 from feeds.serve.status import StatusRoutes
@@ -32,10 +44,12 @@ log = logging.getLogger(__name__)
 
 
 class Cycle:
-    """Ingest every source, then publish when something changed (or on the first run).
+    """The jobs of the service over one settings and store; calling it runs a tick.
 
-    ``request(source_id)`` queues a source for ``run_requested()``, which ingests the
-    queued sources at once (due or not). Runs never overlap.
+    ``request(source_id)`` queues a source for ``run_requested()``, which ingests
+    the queued sources at once (due or not) and publishes without delay. A
+    publish that must wait for ``publish_delay_seconds`` is handed to
+    ``later(seconds)``, which runs ``publish()`` then (without it, it runs now).
     """
 
     def __init__(
@@ -44,14 +58,18 @@ class Cycle:
         store: Store,
         on_written: Callable[[Sequence[Path]], object] | None = None,
         metrics: ServiceMetrics | None = None,
+        later: Callable[[float], object] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.on_written = on_written
         self.metrics = metrics if metrics is not None else ServiceMetrics()
+        self.later = later
         self.built_once = False
         self.last_ok: datetime | None = None
         self._lock = threading.Lock()
+        self._pending: set[str] = set()  # categories changed and not yet published
+        self._published_at: float | None = None  # time.monotonic() of the last publish
         self._requested: set[str] = set()
         self._requested_lock = threading.Lock()
 
@@ -69,14 +87,31 @@ class Cycle:
             with self._requested_lock:
                 wanted, self._requested = self._requested, set()
             if wanted:
-                self._run(sorted(wanted))
+                self._run(sorted(wanted), now=True)
 
-    def _run(self, source_ids: Iterable[str] | None) -> None:
+    def publish(self) -> None:
+        """Publish what changed since the last publish (the delayed publish job)."""
+        with self._lock:
+            try:
+                self._publish()
+            except Exception:
+                log.exception("publish failed")
+
+    def prune(self) -> None:
+        """Apply the retention settings (the prune job)."""
+        with self._lock:
+            try:
+                prune(self.settings, self.store)
+            except Exception:
+                log.exception("prune failed")
+
+    def _run(self, source_ids: Iterable[str] | None, *, now: bool = False) -> None:
         started = time.monotonic()
         try:
             report = ingest(self.settings, self.store, source_ids=source_ids)
             self.metrics.record_ingest(report)
-            self._publish(report)
+            self._pending |= report.dirty
+            self._after_ingest(now=now)
         except Exception:
             log.exception("cycle failed")
             return
@@ -84,12 +119,28 @@ class Cycle:
         self.last_ok = datetime.now(UTC)
         self.metrics.cycle_done(self.last_ok.timestamp())
 
-    def _publish(self, report: IngestReport) -> None:
-        if not report.dirty and self.built_once:
+    def _after_ingest(self, *, now: bool) -> None:
+        if self.built_once and not self._pending:
+            return
+        delay = self.settings.schedule.publish_delay_seconds
+        wait = 0.0 if self._published_at is None else delay - (time.monotonic() - self._published_at)
+        if now or wait <= 0 or self.later is None or not self.built_once:
+            self._publish()
+        else:
+            self.later(wait)
+
+    def _publish(self) -> None:
+        if self.built_once and not self._pending:
             return
         started = time.monotonic()
-        written = build(self.settings, self.store, only=report.dirty if self.built_once else None)
-        self.metrics.publish_seconds.observe(time.monotonic() - started)
+        only, self._pending = (set(self._pending) if self.built_once else None), set()
+        try:
+            written = build(self.settings, self.store, only=only)
+        except Exception:
+            self._pending |= only or set()
+            raise
+        self._published_at = time.monotonic()
+        self.metrics.publish_seconds.observe(self._published_at - started)
         self.built_once = True
         if self.on_written is not None and written:
             self.on_written(written)
@@ -103,7 +154,13 @@ def run_service(settings: Settings) -> None:
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.cycle_seconds},
     )
-    cycle = Cycle(settings, store, metrics=metrics)
+    schedule = settings.schedule
+
+    def later(seconds: float) -> None:
+        when = datetime.now(UTC) + timedelta(seconds=seconds)
+        scheduler.add_job(cycle.publish, "date", run_date=when, id="publish", replace_existing=True)
+
+    cycle = Cycle(settings, store, metrics=metrics, later=later)
 
     def refresh(source_id: str) -> None:
         cycle.request(source_id)
@@ -117,7 +174,10 @@ def run_service(settings: Settings) -> None:
     app = make_app(settings.output_dir, cache_control=settings.cache_control, extra_routes=status.routes())
     metrics.count_requests(lambda: app.requests)
     cycle.on_written = app.tree.invalidate
-    scheduler.add_job(cycle, "interval", seconds=settings.cycle_seconds, id="cycle", next_run_time=datetime.now(UTC))
+    scheduler.add_job(cycle, "interval", seconds=schedule.tick_seconds, id="tick", next_run_time=datetime.now(UTC))
+    if settings.retention.days:
+        first_prune = datetime.now(UTC) + timedelta(minutes=1)
+        scheduler.add_job(cycle.prune, "interval", hours=schedule.prune_hours, id="prune", next_run_time=first_prune)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         log.info("stopping", extra={"signal": signal.Signals(signum).name})
@@ -127,7 +187,11 @@ def run_service(settings: Settings) -> None:
     scheduler.start()
     log.info(
         "service started",
-        extra={"url": f"http://{settings.server_host}:{settings.server_port}/", "cycle_s": settings.cycle_seconds},
+        extra={
+            "url": f"http://{settings.server_host}:{settings.server_port}/",
+            "tick_s": schedule.tick_seconds,
+            "concurrency": schedule.concurrency,
+        },
     )
     try:
         serve(app, settings.server_host, settings.server_port, stop=stop)

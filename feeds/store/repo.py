@@ -33,7 +33,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -50,7 +50,7 @@ from feeds.store.tables import (
     SourceStateRow,
 )
 
-__all__ = ["Store", "UpsertResult", "UpsertStatus"]
+__all__ = ["PruneResult", "Store", "UpsertResult", "UpsertStatus"]
 
 UpsertStatus = Literal["new", "updated", "unchanged", "merged"]
 
@@ -66,6 +66,15 @@ class UpsertResult:
     status: UpsertStatus
     article_id: str
     categories: frozenset[str]  # old ∪ new categories when they changed; empty when unchanged
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """How many rows a prune deleted."""
+
+    documents: int
+    bands: int
+    articles: int
 
 
 class Store:
@@ -173,6 +182,83 @@ class Store:
         except SQLAlchemyError as exc:
             raise _failure(f"save state of source {state.source_id}", "sources_state", exc) from exc
 
+    def claim(self, source_ids: Iterable[str], *, now: datetime, until: datetime) -> list[str]:
+        """Claim the due sources among ``source_ids``, in order; return the ids claimed.
+
+        A source is due when its ``next_check_at`` is unset or not after ``now``
+        and it is not gone. Claiming moves ``next_check_at`` to ``until`` in the
+        same statement, so no other tick (of this process or another) takes it;
+        the fetch then saves the real next check, and a fetch that never ends
+        (a crash) leaves the source due again at ``until``.
+        """
+        _aware(now, "now")
+        claimed: list[str] = []
+        try:
+            with self._writes.begin() as session:
+                dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+                for source_id in source_ids:
+                    due = or_(SourceStateRow.next_check_at.is_(None), SourceStateRow.next_check_at <= now)
+                    claim = (
+                        update(SourceStateRow)
+                        .where(SourceStateRow.source_id == source_id, SourceStateRow.gone.is_(False), due)
+                        .values(next_check_at=until)
+                        .returning(SourceStateRow.source_id)
+                        .execution_options(synchronize_session=False)
+                    )
+                    first = (
+                        dialect.insert(SourceStateRow)
+                        .values(source_id=source_id, next_check_at=until, failures=0, gone=False)
+                        .on_conflict_do_nothing(index_elements=[SourceStateRow.source_id])
+                        .returning(SourceStateRow.source_id)
+                    )
+                    if session.execute(claim).first() or session.execute(first).first():
+                        claimed.append(source_id)
+        except SQLAlchemyError as exc:
+            raise _failure("claim due sources", "sources_state", exc) from exc
+        return claimed
+
+    # ------------------------------------------------------------------ retention
+
+    def prune(self, *, before: datetime, keep: Iterable[tuple[str | None, int]] | None = None) -> PruneResult:
+        """Forget what is older than ``before`` and no longer needed; return what was deleted.
+
+        Always: the records of documents that gave no article (they failed, or
+        their article was pruned) last read before ``before``, so such a
+        document is read again if its source still offers it; and the
+        near-duplicate bands of articles unchanged since ``before`` (a reprint
+        is looked for among recent articles only).
+
+        With ``keep`` — (category or None for all, count) pairs naming what the
+        published feeds show — articles unchanged since ``before`` that are not
+        among the newest ``count`` of any of those feeds are deleted as well.
+        Without it, no article is deleted (archive pages show them all).
+        """
+        _aware(before, "before")
+        try:
+            with self._writes.begin() as session:
+                documents = session.execute(
+                    delete(DocumentRow).where(DocumentRow.article_id.is_(None), DocumentRow.seen_at < before)
+                )
+                old = select(ArticleRow.id).where(ArticleRow.changed_at < before)
+                bands = session.execute(delete(ArticleBandRow).where(ArticleBandRow.article_id.in_(old)))
+                articles = 0
+                if keep is not None:
+                    shown: set[str] = set()
+                    for category, count in keep:
+                        shown.update(session.scalars(_newest_ids(category, count)))
+                    stale = [i for i in session.scalars(old) if i not in shown]
+                    for start in range(0, len(stale), 500):
+                        chunk = stale[start : start + 500]
+                        session.execute(delete(ArticleRow).where(ArticleRow.id.in_(chunk)))
+                    articles = len(stale)
+        except SQLAlchemyError as exc:
+            raise _failure(f"prune what is older than {before.isoformat()}", "articles", exc) from exc
+        return PruneResult(
+            documents=documents.rowcount,  # type: ignore[attr-defined]
+            bands=bands.rowcount,  # type: ignore[attr-defined]
+            articles=articles,
+        )
+
     # ------------------------------------------------------------------ articles
 
     def upsert(self, article: Article, *, now: datetime) -> UpsertResult:
@@ -270,6 +356,15 @@ class Store:
 
 
 # ---------------------------------------------------------------------- rows
+
+
+def _newest_ids(category: str | None, limit: int) -> Any:
+    """The ids of the newest ``limit`` articles of ``category`` (None: of all), in ``feed_articles``' order."""
+    recency = func.coalesce(ArticleRow.published, ArticleRow.first_seen)
+    stmt = select(ArticleRow.id)
+    if category is not None:
+        stmt = stmt.join(ArticleCategoryRow).where(ArticleCategoryRow.slug == category)
+    return stmt.order_by(recency.desc(), ArticleRow.id).limit(limit)
 
 
 def _new_row(article: Article, now: datetime) -> ArticleRow:
