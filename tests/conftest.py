@@ -80,8 +80,9 @@ base_url = "http://127.0.0.1:{port}/"
 [server]
 host = "127.0.0.1"
 port = {port}
-[defaults]
-cycle_seconds = {cycle_seconds}
+[schedule]
+tick_seconds = {cycle_seconds}
+publish_delay_seconds = 1
 """,
         encoding="utf-8",
     )

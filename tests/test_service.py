@@ -6,7 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import feedparser
@@ -98,3 +100,120 @@ def test_service_ingests_publishes_serves_and_stops_on_sigterm(tmp_path: Path) -
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def _upstream_feed() -> tuple[ThreadingHTTPServer, list[str]]:
+    """A local upstream serving one RSS feed (with an ETag); the paths requested are recorded."""
+    requests: list[str] = []
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>上游</title>'
+        "<link>http://up.example.org/</link><description>d</description>"
+        "<item><title>上游的第一篇文章</title><link>http://up.example.org/1.html</link><guid>u1</guid>"
+        "<pubDate>Mon, 23 Dec 2024 10:00:00 +0800</pubDate>"
+        "<description>&lt;p&gt;第一篇文章的正文,讲述了会议的主要内容。&lt;/p&gt;</description></item>"
+        "<item><title>上游的第二篇文章</title><link>http://up.example.org/2.html</link><guid>u2</guid>"
+        "<pubDate>Tue, 24 Dec 2024 10:00:00 +0800</pubDate>"
+        "<description>&lt;p&gt;第二篇文章的正文,介绍了另一件完全不同的事情。&lt;/p&gt;</description></item>"
+        "</channel></rss>"
+    ).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            if self.headers.get("If-None-Match") == '"v1"':
+                self.send_response(304)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+            self.send_header("ETag", '"v1"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, requests
+
+
+def _start(config: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FEEDS_DATABASE_URL", "FEEDS_CONFIG")}
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> str:
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=10)
+    output = process.stdout.read().decode() if process.stdout else ""
+    assert code == 0, output
+    assert time.monotonic() - started < 10
+    assert "Traceback" not in output, output
+    return output
+
+
+def test_a_restart_resumes_without_fetching_sources_that_are_not_due(tmp_path: Path) -> None:
+    upstream, requests = _upstream_feed()
+    port = free_port()
+    config = make_instance(tmp_path, port=port, cycle_seconds=1)
+    with (config / "feeds.toml").open("a", encoding="utf-8") as fh:
+        fh.write('[fetch]\nallow_networks = ["127.0.0.0/8"]\n')
+    with (config / "sources.toml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            f'\n[[source]]\nid = "up"\nkind = "feed"\nurl = "http://127.0.0.1:{upstream.server_port}/feed.xml"\n'
+            'category = "news"\ninterval_minutes = 30\n'
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        process = _start(config)
+        try:
+            deadline = time.monotonic() + 30
+            titles: list[str] = []
+            while time.monotonic() < deadline:
+                try:
+                    response = httpx.get(f"{base}/feeds/news.rss", timeout=2)
+                    titles = [e.title for e in feedparser.parse(response.content).entries]
+                except httpx.TransportError:
+                    pass
+                if {"上游的第一篇文章", "上游的第二篇文章"} <= set(titles):
+                    break
+                time.sleep(0.2)
+            else:
+                raise AssertionError(f"the upstream items never reached news.rss: {titles}")
+            status = httpx.get(f"{base}/status", timeout=5)
+            assert "<td>up</td>" in status.text
+            metrics = httpx.get(f"{base}/metrics", timeout=5).text
+            assert 'feeds_fetches_total{outcome="new"} 2' in metrics  # the inbox and the feed, in the first tick
+            assert "feeds_source_duration_seconds_count " in metrics
+            time.sleep(2.5)  # more ticks: the source is not due again for 30 minutes
+            assert requests == ["/feed.xml"]
+        finally:
+            if process.poll() is None:
+                _stop(process)
+
+        process = _start(config)
+        try:
+            health = _wait_for(f"{base}/healthz", time.monotonic() + 30).json()
+            deadline = time.monotonic() + 10
+            while health["last_good_cycle_age_s"] is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+                health = httpx.get(f"{base}/healthz", timeout=2).json()
+            assert health["last_good_cycle_age_s"] is not None
+            time.sleep(2.5)  # a few ticks of the restarted service
+            assert requests == ["/feed.xml"], "the restarted service fetched a source that was not due"
+            titles = [e.title for e in feedparser.parse(httpx.get(f"{base}/feeds/news.rss").content).entries]
+            assert {"上游的第一篇文章", "上游的第二篇文章"} <= set(titles)
+        finally:
+            if process.poll() is None:
+                _stop(process)
+    finally:
+        upstream.shutdown()
+        upstream.server_close()

@@ -56,6 +56,8 @@ class SourceReport:
     failed: int = 0
     error: str | None = None  # the source as a whole failed
     note: str | None = None  # not due, not modified, …
+    ran: bool = True  # False for a source that was not due
+    seconds: float = 0.0  # how long its run took
 
 
 @dataclass
@@ -130,9 +132,9 @@ class _Run:
 def _not_due(store: Store, source_id: str) -> SourceReport:
     state = store.source_state(source_id)
     if state.gone:
-        return SourceReport(source_id, note="gone (HTTP 410): fetched again only with --source")
+        return SourceReport(source_id, note="gone (HTTP 410): fetched again only with --source", ran=False)
     when = state.next_check_at.isoformat() if state.next_check_at is not None else "later"
-    return SourceReport(source_id, note=f"not due until {when}")
+    return SourceReport(source_id, note=f"not due until {when}", ran=False)
 
 
 # A document ready for extraction: its key within the source, its content hash, and how to read it.
@@ -177,6 +179,7 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source, *, force: bool) 
     except FeedsError as exc:
         result.error = str(exc)
         log.error("source failed", extra={"source_id": source.id, "error": result.error})
+    result.seconds = time.monotonic() - started
     log.info(
         "source ingested",
         extra={
@@ -185,7 +188,7 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source, *, force: bool) 
             "updated": result.updated,
             "unchanged": result.unchanged,
             "failed": result.failed,
-            "duration_ms": round((time.monotonic() - started) * 1000),
+            "duration_ms": round(result.seconds * 1000),
         },
     )
     return result

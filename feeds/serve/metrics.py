@@ -214,6 +214,9 @@ class ServiceMetrics:
             )
         )
         self.items = self.registry.add(Counter("feeds_items_ingested_total", "Articles stored new or updated."))
+        self.source_seconds = self.registry.add(
+            Histogram("feeds_source_duration_seconds", "Duration of the run of one source (fetch, extract, store).")
+        )
         self.cycle_seconds = self.registry.add(
             Histogram("feeds_cycle_duration_seconds", "Duration of an ingest and publish cycle.")
         )
@@ -239,6 +242,9 @@ class ServiceMetrics:
 
     def record_ingest(self, report: IngestReport) -> None:
         for result in report.sources:
+            if not result.ran:
+                continue
+            self.source_seconds.observe(result.seconds)
             self.fetches.inc(label=outcome(result.error, result.failed, result.new, result.updated))
             self.items.inc(result.new + result.updated)
 

@@ -195,7 +195,7 @@ def render_status(
     columns = ["id", "name", "kind", "category", "enabled", "URL or path"]
     columns += ["last fetch", "last status", "last error", "next check", "failures"]
     parts = [
-        f"<p>{html.escape(summary)} · cycle every {settings.cycle_seconds} s</p>",
+        f"<p>{html.escape(summary)} · due sources looked for every {settings.schedule.tick_seconds} s</p>",
         "<h2>Sources</h2>",
         "<table>" + _head(columns) + "<tbody>",
     ]

@@ -1,0 +1,218 @@
+"""The service's jobs: due sources claimed and run a few at a time, debounced publishing, retention."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from feeds.config import Settings, load_settings
+from feeds.serve.jobs import ingest, prune
+from feeds.serve.scheduler import Cycle
+from feeds.store import Store
+from tests.conftest import make_instance
+
+NOW = datetime(2024, 12, 25, 0, 0, tzinfo=UTC)
+SOURCES = 6
+
+
+class Upstream:
+    """Feeds at /<n>.xml, each answered after a pause; counts requests and the most in flight at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most = 0
+        self.paths: list[str] = []
+        self.pause = 0.4
+
+
+@pytest.fixture
+def upstream() -> Iterator[tuple[Upstream, int]]:
+    state = Upstream()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with state.lock:
+                state.paths.append(self.path)
+                state.in_flight += 1
+                state.most = max(state.most, state.in_flight)
+            try:
+                time.sleep(state.pause)
+                n = self.path.strip("/").removesuffix(".xml")
+                body = (
+                    '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>上游</title>'
+                    "<link>http://up.example.org/</link><description>d</description>"
+                    f"<item><title>来源{n}的文章</title><link>http://up.example.org/{n}.html</link><guid>g{n}</guid>"
+                    "<pubDate>Mon, 23 Dec 2024 10:00:00 +0800</pubDate>"
+                    f"<description>&lt;p&gt;来源{n}的正文,内容各不相同:{n * 40}&lt;/p&gt;</description></item>"
+                    "</channel></rss>"
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            finally:
+                with state.lock:
+                    state.in_flight -= 1
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield state, server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _settings(tmp_path: Path, port: int, extra: str = "", schedule: str = "") -> Settings:
+    config = make_instance(tmp_path)
+    main = config / "feeds.toml"
+    text = main.read_text(encoding="utf-8")
+    if "publish_delay_seconds" in schedule:
+        text = text.replace("publish_delay_seconds = 1\n", "")
+    text = text.replace("[schedule]\n", f"[schedule]\n{schedule}")
+    main.write_text(f'{text}[fetch]\nallow_networks = ["127.0.0.0/8"]\nper_host = 8\n{extra}', encoding="utf-8")
+    with (config / "sources.toml").open("a", encoding="utf-8") as fh:
+        for n in range(SOURCES):
+            fh.write(
+                f'\n[[source]]\nid = "up{n}"\nkind = "feed"\nurl = "http://127.0.0.1:{port}/{n}.xml"\n'
+                'category = "news"\ninterval_minutes = 30\n'
+            )
+    return load_settings(config)
+
+
+def test_due_sources_run_at_most_concurrency_at_once(tmp_path: Path, upstream: tuple[Upstream, int]) -> None:
+    state, port = upstream
+    settings = _settings(tmp_path, port, schedule="concurrency = 3\n")
+    done: list[tuple[str, int, int]] = []
+    with Store.open(settings.database_url) as store:
+        report = ingest(settings, store, now=NOW, on_source=lambda r, n, total: done.append((r.source_id, n, total)))
+    assert state.most == 3
+    assert sorted(state.paths) == [f"/{n}.xml" for n in range(SOURCES)]
+    # reports in the order of the configuration; the callback counted every source as it finished
+    assert [r.source_id for r in report.sources] == ["inbox", *(f"up{n}" for n in range(SOURCES))]
+    assert [r.new for r in report.sources[1:]] == [1] * SOURCES
+    assert sorted(n for _, n, _ in done) == list(range(1, SOURCES + 2))
+    assert {total for _, _, total in done} == {SOURCES + 1}
+
+
+def test_sources_not_due_are_not_fetched_until_their_next_check(
+    tmp_path: Path, upstream: tuple[Upstream, int]
+) -> None:
+    state, port = upstream
+    state.pause = 0
+    settings = _settings(tmp_path, port)
+    with Store.open(settings.database_url) as store:
+        ingest(settings, store, now=NOW)
+        again = ingest(settings, store, now=NOW + timedelta(minutes=29))
+        assert len(state.paths) == SOURCES
+        skipped = [r for r in again.sources if r.source_id != "inbox"]
+        assert all(not r.ran and r.note is not None and r.note.startswith("not due until") for r in skipped)
+        ingest(settings, store, now=NOW + timedelta(minutes=31))
+        assert len(state.paths) == 2 * SOURCES
+
+
+def test_one_source_named_runs_whether_due_or_not(tmp_path: Path, upstream: tuple[Upstream, int]) -> None:
+    state, port = upstream
+    state.pause = 0
+    settings = _settings(tmp_path, port)
+    with Store.open(settings.database_url) as store:
+        ingest(settings, store, now=NOW)
+        report = ingest(settings, store, source_ids=["up2"], now=NOW + timedelta(minutes=1))
+    assert [r.source_id for r in report.sources] == ["up2"]
+    assert state.paths[-1] == "/2.xml" and len(state.paths) == SOURCES + 1
+
+
+def test_publishing_waits_for_the_delay_and_takes_every_change_meanwhile(
+    tmp_path: Path, upstream: tuple[Upstream, int]
+) -> None:
+    state, port = upstream
+    state.pause = 0
+    settings = _settings(tmp_path, port, schedule="publish_delay_seconds = 3600\n")
+    waits: list[float] = []
+    written: list[object] = []
+    inbox = settings.source("inbox").path
+    assert inbox is not None
+    with Store.open(settings.database_url) as store:
+        cycle = Cycle(settings, store, on_written=written.append, later=waits.append)
+        cycle()  # the first tick publishes everything at once
+        assert waits == [] and len(written) == 1
+        news = settings.output_dir / "feeds" / "news.rss"
+        before = news.read_bytes()
+        for n in range(2):
+            (inbox / f"late{n}.txt").write_text(
+                f"第{n}篇晚到的文章\n发布时间:2024-12-0{n + 1} 09:00\n"
+                f"会议围绕第{n}项工作开展协商。委员们提出了意见建议。\n",
+                encoding="utf-8",
+            )
+            cycle()
+        assert len(waits) == 2 and all(0 < w <= 3600 for w in waits)
+        assert len(written) == 1 and news.read_bytes() == before  # nothing published yet
+        cycle.publish()  # the delayed publish job
+        assert len(written) == 2
+        titles = [e.title for e in feedparser.parse(news.read_bytes()).entries]
+        assert {"第0篇晚到的文章", "第1篇晚到的文章"} <= set(titles)
+        cycle.publish()  # nothing pending: nothing written
+        assert len(written) == 2
+
+
+def test_a_requested_refresh_publishes_at_once(tmp_path: Path, upstream: tuple[Upstream, int]) -> None:
+    state, port = upstream
+    state.pause = 0
+    settings = _settings(tmp_path, port, schedule="publish_delay_seconds = 3600\n")
+    waits: list[float] = []
+    with Store.open(settings.database_url) as store:
+        cycle = Cycle(settings, store, later=waits.append)
+        cycle()
+        inbox = settings.source("inbox").path
+        assert inbox is not None
+        late = "晚到的文章\n会议围绕社区治理开展协商。委员们提出了意见建议。\n"
+        (inbox / "late.txt").write_text(late, encoding="utf-8")
+        cycle.request("inbox")
+        cycle.run_requested()
+    assert waits == []
+    titles = [e.title for e in feedparser.parse((settings.output_dir / "feeds" / "news.rss").read_bytes()).entries]
+    assert "晚到的文章" in titles
+
+
+@pytest.mark.parametrize("archives", [True, False])
+def test_prune_applies_retention(tmp_path: Path, upstream: tuple[Upstream, int], archives: bool) -> None:
+    state, port = upstream
+    state.pause = 0
+    flag = "true" if archives else "false"
+    settings = _settings(tmp_path, port, f"[retention]\ndays = 30\narchives = {flag}\n[defaults]\nitems_per_feed = 3\n")
+    with Store.open(settings.database_url) as store:
+        ingest(settings, store, now=NOW)
+        total = store.count_articles()
+        assert total == SOURCES + 4  # the feeds and the four sample captures
+        assert prune(settings, store, now=NOW + timedelta(days=29)) is not None
+        assert store.count_articles() == total  # nothing is older than 30 days yet
+        result = prune(settings, store, now=NOW + timedelta(days=31))
+        assert result is not None
+        assert result.bands > 0
+        if archives:
+            assert result.articles == 0 and store.count_articles() == total
+        else:
+            # the newest three of "news" and of all stay; every category's own newest three too
+            kept = {a.id for slug in [c.slug for c in settings.categories] for a in store.feed_articles(slug, 3)}
+            kept |= {a.id for a in store.feed_articles(None, 3)}
+            assert store.count_articles() == len(kept) < total
+            assert result.articles == total - len(kept)
+
+
+def test_no_retention_prunes_nothing(tmp_path: Path, upstream: tuple[Upstream, int]) -> None:
+    _, port = upstream
+    settings = _settings(tmp_path, port)
+    with Store.open(settings.database_url) as store:
+        assert prune(settings, store, now=NOW) is None
