@@ -1,8 +1,9 @@
 """Run the ASGI application in the current process until told to stop.
 
 ``serve()`` owns an event loop (uvloop when installed) in the calling thread and
-runs granian's embedded server on it, or uvicorn with httptools when granian is
-not installed. Neither installs signal handlers of its own: the caller stops the
+runs granian's embedded server on it (over RSGI, granian's own protocol, when
+the app offers ``__rsgi__``), or uvicorn with httptools when granian is not
+installed. Neither installs signal handlers of its own: the caller stops the
 server by setting ``stop`` (a ``threading.Event``, so a signal handler or another
 thread may set it). Without ``stop``, and in the main thread, SIGINT and SIGTERM
 stop it. The ASGI lifespan runs, so the app's background tasks start and stop
@@ -162,7 +163,9 @@ async def _run_granian(app: Any, host: str, port: int, stop: threading.Event,
     from granian.log import LogLevels
     from granian.server.embed import Server
 
-    server = Server(app, address=host, port=port, interface=Interfaces.ASGI, http=HTTPModes.http1,
+    # granian's own protocol (RSGI) when the app speaks it: no ASGI messages per request
+    interface = Interfaces.RSGI if hasattr(app, "__rsgi__") else Interfaces.ASGI
+    server = Server(app, address=host, port=port, interface=interface, http=HTTPModes.http1,
                     websockets=False, log_level=LogLevels.warning, log_dictconfig=_GRANIAN_LOGGING)
     logging.getLogger("_granian").addFilter(_QUIET)
     await _supervise(server.serve(), host, port, stop, on_started, server.stop,

@@ -90,6 +90,18 @@ class Entry:
     start_200_gz: Message = field(repr=False)
     start_304_gz: Message = field(repr=False)
     body_msg_gz: Message = field(repr=False)
+    # the same responses as RSGI (granian's own protocol) takes them: str header pairs and the body bytes
+    rsgi: RsgiResponses = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RsgiResponses:
+    headers_200: list[tuple[str, str]]
+    headers_304: list[tuple[str, str]]
+    body: bytes
+    headers_200_gz: list[tuple[str, str]]
+    headers_304_gz: list[tuple[str, str]]
+    body_gz: bytes
 
 
 def content_type(path: Path) -> str:
@@ -132,11 +144,19 @@ def build_entry(file: Path, st: os.stat_result, body: bytes, cache_control: str 
                                        (b"content-encoding", b"gzip"), tag_gz, *common, nosniff])
             start_304_gz = start(304, [tag_gz, *common])
             body_msg_gz = {"type": "http.response.body", "body": packed}
+    rsgi = RsgiResponses(
+        _str_headers(start_200), _str_headers(start_304), body_msg["body"],
+        _str_headers(start_200_gz), _str_headers(start_304_gz), body_msg_gz["body"],
+    )
     return Entry(
         file=file, signature=_signature(st), etag=etag, etag_gz=etag_gz,
         last_modified=last_modified, mtime=mtime, start_200=start_200, start_200_gz=start_200_gz,
-        start_304=start_304, start_304_gz=start_304_gz, body_msg=body_msg, body_msg_gz=body_msg_gz,
+        start_304=start_304, start_304_gz=start_304_gz, body_msg=body_msg, body_msg_gz=body_msg_gz, rsgi=rsgi,
     )
+
+
+def _str_headers(start: Message) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in start["headers"]]
 
 
 def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -356,6 +376,8 @@ def _plain(status: int, text: str, extra: Iterable[tuple[bytes, bytes]] = ()) ->
 _NOT_FOUND = _plain(404, "Not Found\n")
 _NOT_ALLOWED = _plain(405, "Method Not Allowed\n", [(b"allow", b"GET, HEAD")])
 _EMPTY: Message = {"type": "http.response.body", "body": b""}
+_NOT_FOUND_RSGI = (_str_headers(_NOT_FOUND[0]), _NOT_FOUND[1]["body"])
+_NOT_ALLOWED_RSGI = (_str_headers(_NOT_ALLOWED[0]), _NOT_ALLOWED[1]["body"])
 
 
 class StaticApp:
@@ -420,26 +442,17 @@ class StaticApp:
         gz = False
         for name, value in scope["headers"]:
             if name == b"if-none-match":
-                inm = value
+                inm = value.decode("latin-1")
             elif name == b"accept-encoding":
                 gz = entry.etag_gz is not None and accepts_gzip(value)
             elif name == b"if-modified-since":
-                ims = value
-        if inm is not None:
-            tags = (entry.etag_gz, entry.etag) if gz else (entry.etag, entry.etag_gz)
-            matched = etag_matches(inm.decode("latin-1"), *tags)
-            if matched is not None:
-                self._count(304)
-                await send(entry.start_304 if matched == entry.etag else entry.start_304_gz)
-                await send(_EMPTY)
-                return
-        elif ims is not None and not_modified_since(ims.decode("latin-1"), entry):
-            self._count(304)
+                ims = value.decode("latin-1")
+        status, gz = answer(entry, inm, ims, gz)
+        self._count(status)
+        if status == 304:
             await send(entry.start_304_gz if gz else entry.start_304)
             await send(_EMPTY)
-            return
-        self._count(200)
-        if gz:
+        elif gz:
             await send(entry.start_200_gz)
             await send(_EMPTY if head else entry.body_msg_gz)
         else:
@@ -452,6 +465,90 @@ class StaticApp:
             headers = [*headers, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+    # ------------------------------------------------------------------ RSGI (granian's own protocol)
+
+    def __rsgi_init__(self, _loop: asyncio.AbstractEventLoop) -> None:
+        self.tree.start()
+
+    def __rsgi_del__(self, _loop: asyncio.AbstractEventLoop) -> None:
+        task, self.tree._task = self.tree._task, None
+        if task is not None:
+            task.cancel()
+
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        """The same answers as over ASGI, without building and reading ASGI messages.
+
+        RSGI gives the path percent-decoded and no raw path, so an encoded
+        slash is just a slash here; the segment checks and the root check of
+        ``StaticTree`` apply to the decoded path all the same.
+        """
+        if scope.proto != "http":
+            return
+        method: str = scope.method
+        path: str = scope.path
+        head = method == "HEAD"
+        if self.routes and path in self.routes:
+            await self._route_rsgi(self.routes[path], scope, protocol, head)
+            return
+        if method != "GET" and not head:
+            self._count(405)
+            protocol.response_bytes(405, _NOT_ALLOWED_RSGI[0], _NOT_ALLOWED_RSGI[1])
+            return
+        entry = self.tree.get(path)
+        if entry is None:
+            self._count(404)
+            protocol.response_bytes(404, _NOT_FOUND_RSGI[0], b"" if head else _NOT_FOUND_RSGI[1])
+            return
+        headers = scope.headers
+        encoding = headers.get("accept-encoding")
+        gz = encoding is not None and entry.etag_gz is not None and accepts_gzip(encoding.encode("latin-1"))
+        status, gz = answer(entry, headers.get("if-none-match"), headers.get("if-modified-since"), gz)
+        self._count(status)
+        rsgi = entry.rsgi
+        if status == 304:
+            protocol.response_empty(304, rsgi.headers_304_gz if gz else rsgi.headers_304)
+        elif gz:
+            protocol.response_bytes(200, rsgi.headers_200_gz, b"" if head else rsgi.body_gz)
+        else:
+            protocol.response_bytes(200, rsgi.headers_200, b"" if head else rsgi.body)
+
+    async def _route_rsgi(self, handler: RouteHandler, scope: Any, protocol: Any, head: bool) -> None:
+        allowed = handler.methods if isinstance(handler, Route) else READ_METHODS
+        if scope.method not in allowed:
+            allow = ", ".join(sorted(allowed))
+            protocol.response_bytes(405, [*_NOT_ALLOWED_RSGI[0][:2], ("allow", allow)], _NOT_ALLOWED_RSGI[1])
+            return
+        asgi_scope: Scope = {
+            "type": "http",
+            "method": scope.method,
+            "path": scope.path,
+            "query_string": scope.query_string.encode("latin-1"),
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in scope.headers.items()],
+        }
+        status, headers, body = await handler(asgi_scope)
+        if not any(name.lower() == b"content-length" for name, _ in headers):
+            headers = [*headers, (b"content-length", str(len(body)).encode())]
+        pairs = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+        protocol.response_bytes(status, pairs, b"" if head else body)
+
+
+def answer(entry: Entry, if_none_match: str | None, if_modified_since: str | None, gz: bool) -> tuple[int, bool]:
+    """The status (200 or 304) and variant (gzip or not) of the answer to a GET of ``entry``.
+
+    A matching If-None-Match gives 304 in the variant whose tag matched; If-Modified-Since
+    counts only without If-None-Match (RFC 9110, 13.1.3).
+    """
+    if if_none_match is not None:
+        tags = (entry.etag_gz, entry.etag) if gz else (entry.etag, entry.etag_gz)
+        matched = etag_matches(if_none_match, *tags)
+        if matched is not None:
+            return 304, matched != entry.etag
+        return 200, gz
+    if if_modified_since is not None and not_modified_since(if_modified_since, entry):
+        return 304, gz
+    return 200, gz
 
 
 def make_app(output_dir: Path, *, cache_control: str | None = "public, max-age=300",
