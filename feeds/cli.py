@@ -7,19 +7,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from feeds.config import Settings, load_settings
 from feeds.errors import ConfigError, FeedsError
 from feeds.models import Article, Source, SourceKind, SourceState
 
+if TYPE_CHECKING:
+    from feeds.serve.jobs import DryRun
+
+if TYPE_CHECKING:
+    from feeds.serve.jobs import SourceReport
+
 EXAMPLES = """\
 examples:
   python run.py                          scheduler + HTTP server (same as 'run')
-  python run.py ingest --once            read every source once, then publish
+  python run.py ingest --once            read the sources that are due (and capture folders), then publish
   python run.py ingest --once --source inbox
   python run.py build                    regenerate feeds from the database
   python run.py serve                    serve the output tree only
@@ -42,6 +50,8 @@ examples:
   python run.py sources disable cppcc-news
   python run.py sources enable cppcc-news
   python run.py sources remove cppcc-news
+  python run.py sources test cppcc-list             dry run: list page and first 3 articles
+  python run.py sources test cppcc-list --limit 5
 
 sources.toml is edited as text: comments and the other blocks stay as they are,
 and an edit that would leave the configuration invalid is not written.
@@ -88,7 +98,12 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser(
         "ingest",
         help="read sources and store new or changed articles, then publish",
-        description="Read sources, store what is new or changed, and rebuild the feeds.",
+        description="Read the sources that are due (every capture folder, and the feed and page sources whose\n"
+        "next check has come), store what is new or changed, and rebuild the feeds that changed.\n"
+        "With --source, the sources named run whether due or not.\n"
+        "On a terminal, a progress bar shows the sources as they finish.",
+        epilog="examples:\n  python run.py ingest --once\n  python run.py ingest --once --source inbox --source gov",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ingest.add_argument("--once", action="store_true", help="run a single pass and exit (the only mode here)")
     ingest.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
@@ -151,6 +166,17 @@ def _source_parsers(commands: Any) -> None:
     add.add_argument("--category", required=True, metavar="SLUG", help="a category slug from categories.toml")
     add.add_argument("--id", metavar="ID", help="the source id (default: from the URL)")
     add.add_argument("--name", metavar="NAME", help="the source's display name")
+    test = sub(
+        actions,
+        "test",
+        "dry run: read a source's list page and first articles, store nothing",
+        "Fetch a page source's list page (or a feed) and its first articles, and print what would be extracted: "
+        "title, date, source, author, first body sentence, disclaimer. Nothing is stored. Exit code 1 when no "
+        "article could be read.",
+        SOURCES_EXAMPLES,
+    )
+    test.add_argument("id", metavar="ID", help="the source id")
+    test.add_argument("--limit", type=int, default=3, metavar="N", help="articles to read (default 3)")
     for action, help_ in (
         ("remove", "remove a source's block from sources.toml"),
         ("disable", "set enabled = false on a source"),
@@ -222,7 +248,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             unknown = sorted(set(args.source or ()) - {s.id for s in settings.sources})
             if unknown:
                 raise ConfigError(f"unknown source id(s): {', '.join(unknown)}", file="sources.toml")
-            report = ingest(settings, store, source_ids=args.source)
+            with Progress(sys.stderr) as progress:
+                report = ingest(settings, store, source_ids=args.source, on_source=progress.update)
             for r in report.sources:
                 line = f"{r.source_id}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged, {r.failed} failed"
                 print(line + (f" ({r.note})" if r.note else "") + (f" — error: {r.error}" if r.error else ""))
@@ -238,6 +265,50 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             _status(settings, store.category_stats(), store.count_articles(), states)
             return 0
     raise ConfigError(f"unknown command {command!r}")
+
+
+class Progress:
+    """A one-line progress bar over sources on a terminal; silent on anything else (a log, a pipe)."""
+
+    WIDTH = 24
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = stream.isatty()
+        self.started = time.monotonic()
+        self._handlers: list[logging.Handler] = []
+
+    def __enter__(self) -> Progress:
+        if self.shown:  # a log line written to the same terminal first clears the bar
+            for handler in logging.getLogger().handlers:
+                if getattr(handler, "stream", None) is self.stream:
+                    handler.addFilter(self._clear)
+                    self._handlers.append(handler)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for handler in self._handlers:
+            handler.removeFilter(self._clear)
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+    def _clear(self, _record: logging.LogRecord) -> bool:
+        self.stream.write("\r\x1b[K")
+        return True
+
+    def update(self, report: SourceReport, done: int, total: int) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K" + progress_line(report, done, total, time.monotonic() - self.started))
+            self.stream.flush()
+
+
+def progress_line(report: SourceReport, done: int, total: int, seconds: float, width: int = Progress.WIDTH) -> str:
+    """``[#########.......] 3/8 sources  2.1 s  · up2: 4 new`` (the source that finished last)."""
+    filled = round(width * done / total) if total else width
+    bar = "#" * filled + "." * (width - filled)
+    what = "error" if report.error else f"{report.new} new" if report.ran else "not due"
+    return f"[{bar}] {done}/{total} sources {seconds:5.1f} s · {report.source_id}: {what}"
 
 
 def _status(settings: Settings, stats: dict[str, tuple[int, Any]], total: int, states: dict[str, SourceState]) -> None:
@@ -294,6 +365,14 @@ def _sources_command(command: str, args: argparse.Namespace, settings: Settings)
     if action == "list":
         _list_sources(settings)
         return 0
+    if action == "test":
+        if args.limit < 1:
+            raise ConfigError(f"--limit must be at least 1, got {args.limit}")
+        from feeds.serve.jobs import dry_run
+
+        report = dry_run(settings, args.id, limit=args.limit)
+        print_dry_run(report)
+        return 0 if any(p.article is not None for p in report.articles) else 1
     if action == "add":
         category = _category(settings, args.category)
         key = sourcefile.url_key(args.url)
@@ -384,3 +463,43 @@ def article_json(article: Article) -> dict[str, Any]:
         "rights": article.rights,
         "via": list(article.via),
     }
+
+
+def print_dry_run(report: DryRun) -> None:
+    """What ``sources test`` prints: the list page, its links, then each article read."""
+    source = report.source
+    print(f"source: {source.id} ({source.kind.value}) {source.url}")
+    print(f"list page: {report.url}")
+    print(f"links: {len(report.links)} found; next page: {report.next_url or 'none'}")
+    for number, link in enumerate(report.links, 1):
+        shown = "  |  ".join(part for part in (link.title, link.date) if part)
+        print(f"  {number}. {link.url}" + (f"  |  {shown}" if shown else ""))
+    for number, preview in enumerate(report.articles, 1):
+        print(f"\narticle {number}/{len(report.articles)}: {preview.url}")
+        article = preview.article
+        if article is None:
+            print(f"  error:      {preview.error}")
+            continue
+        print(f"  title:      {article.title}")
+        print(f"  published:  {_when(article.published, source.timezone)} ({article.published_precision.value})")
+        print(f"  source:     {article.source_name or '-'}")
+        print(f"  author:     {article.author or '-'}")
+        print(f"  origin:     {article.origin_url or '-'}")
+        print(f"  body:       {_first_sentence(article.content_text) or '-'}")
+        disclaimer = article.disclaimer
+        print(f"  disclaimer: {f'{disclaimer.kind}: {disclaimer.text}' if disclaimer else '-'}")
+
+
+def _when(value: datetime | None, zone: str) -> str:
+    if value is None:
+        return "-"
+    local = value.astimezone(ZoneInfo(zone))
+    return f"{value.isoformat().replace('+00:00', 'Z')} = {local.strftime('%Y-%m-%d %H:%M:%S')} {zone}"
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[.;；])\s")
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    first = _SENTENCE_END.split(text.strip().split("\n", 1)[0], maxsplit=1)[0].strip()
+    return first if len(first) <= limit else first[: limit - 1] + "…"
