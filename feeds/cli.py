@@ -8,21 +8,22 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+from zoneinfo import ZoneInfo
 
 from feeds.config import Settings, load_settings
 from feeds.errors import ConfigError, FeedsError
 from feeds.models import Article, Source, SourceKind, SourceState
 
 if TYPE_CHECKING:
-    from feeds.serve.jobs import DryRun
-
-if TYPE_CHECKING:
-    from feeds.serve.jobs import SourceReport
+    from feeds.serve.jobs import DryRun, SourceReport
 
 EXAMPLES = """\
 examples:
@@ -37,6 +38,7 @@ examples:
   python run.py sources list             configured sources: id, kind, category, enabled, location
   python run.py sources add https://example.org/feed.xml --category economy
   python run.py sources disable example-org-feed-xml
+  python run.py sources test cppcc-list  dry run of a page source: what its first articles give
   python run.py import-opml subscriptions.opml --category news
   python run.py export-opml > sources.opml
   python run.py --config /etc/feeds run  use another configuration directory
@@ -75,6 +77,10 @@ examples:
 """
 
 
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "".join(f"  {line}\n" for line in lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run.py",
@@ -92,8 +98,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "run",
         help="run the scheduler and the HTTP server (default)",
-        description="Ingest and publish every cycle, and serve the output tree over HTTP. "
+        description="Run the sources when due and publish what changed, and serve the output tree over HTTP. "
         "Stops cleanly on Ctrl-C or SIGTERM.",
+        epilog=_examples("python run.py", "python run.py --config /etc/feeds run --log-json"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ingest = commands.add_parser(
         "ingest",
@@ -110,23 +118,36 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "build",
         help="regenerate the feeds and index from the database",
-        description="Write public/feeds/<slug>.rss|.atom and index.html; unchanged files are not touched.",
+        description="Write every feed (RSS, Atom, JSON Feed), archive page, index.html and opml.xml from the "
+        "database; files whose bytes would not change are not touched.",
+        epilog=_examples("python run.py build", "python run.py --config /etc/feeds build"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands.add_parser(
         "serve",
         help="serve the output tree over HTTP without ingesting",
         description="Serve the output directory with ETag, Last-Modified, 304 and gzip.",
+        epilog=_examples("python run.py serve", "FEEDS_CONFIG=/etc/feeds python run.py serve"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands.add_parser(
         "status",
         help="print articles per category and sources",
         description="Show configured sources and the stored articles per category.",
+        epilog=_examples("python run.py status", "python run.py --config /etc/feeds status"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parse = commands.add_parser(
         "parse",
         help="extract and normalize a capture, a feed or a URL, print the articles",
         description="Run extraction and normalization without storing anything: a capture file (.txt, .html), "
         "a feed file (.xml, .rss, .atom, .rdf, .json: every entry) or an http(s) URL of a page or a feed.",
+        epilog=_examples(
+            "python run.py parse config/samples/inbox/sdzx-party-leadership.txt --json",
+            "python run.py parse feed.xml --source gov-feed",
+            "python run.py parse https://www.example.gov.cn/art/2024/4/18/art_1.html",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parse.add_argument("path", metavar="PATH_OR_URL", help="a capture file, a feed file, or a URL")
     parse.add_argument("--json", action="store_true", help="print a JSON list of articles (the default)")
@@ -149,7 +170,7 @@ def _source_parsers(commands: Any) -> None:
     sources = sub(
         commands,
         "sources",
-        "list, add, remove, enable or disable configured sources",
+        "list, add, remove, enable, disable or test configured sources",
         "Show or edit the sources in sources.toml.",
         SOURCES_EXAMPLES,
     )
@@ -219,6 +240,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = 1
     except KeyboardInterrupt:
         code = 130
+    except BrokenPipeError:  # the reader of stdout went away (``| head``): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
     sys.exit(code)
 
 
@@ -501,5 +525,5 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[.;；])\s")
 
 
 def _first_sentence(text: str, limit: int = 160) -> str:
-    first = _SENTENCE_END.split(text.strip().split("\n", 1)[0], maxsplit=1)[0].strip()
+    first: str = _SENTENCE_END.split(text.strip().split("\n", 1)[0], maxsplit=1)[0].strip()
     return first if len(first) <= limit else first[: limit - 1] + "…"

@@ -24,10 +24,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.errors import ConfigError
-from feeds.models import Category, Source, SourceKind
+from feeds.models import Category, ListRules, SiteRules, Source, SourceKind
+from feeds.selectors import compile_selector
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -56,6 +58,7 @@ class FetchSettings:
     max_redirects: int = 5
     per_host: int = 2
     global_limit: int = 16
+    min_delay: float = 0.0  # seconds between two requests to one host
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class Settings:
     admin_token: str | None = None  # enables POST /admin/refresh with "Authorization: Bearer <token>"
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    sites: tuple[SiteRules, ...] = ()  # [[site]] extraction rules by host
 
     @property
     def cycle_seconds(self) -> int:
@@ -120,6 +124,17 @@ class Settings:
                 return category.rights_template
         primary = (language or "").split("-")[0].lower()
         return self.disclaimers.by_language.get(primary, self.disclaimers.rights_template)
+
+    def rules_for(self, source: Source, url: str | None) -> SiteRules | None:
+        """The extraction rules for a page of ``source`` at ``url``: the source's own, over its host's.
+
+        A ``[[site]]`` applies to its host and the host's subdomains; None when no rules apply.
+        """
+        host = (urlsplit(url).hostname or "").lower() if url else ""
+        site = next((s for s in self.sites if s.host and (host == s.host or host.endswith("." + s.host))), None)
+        if source.rules is not None:
+            return source.rules.over(site)
+        return site
 
     def source(self, source_id: str) -> Source:
         for source in self.sources:
@@ -158,8 +173,9 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
     defaults.only("timezone", "items_per_feed", "cycle_seconds")
     fetch = main.table("fetch")
     fetch.only(
-        "allow_networks", "connect_timeout", "total_timeout", "max_bytes", "max_redirects", "per_host", "global_limit"
-    )
+        "allow_networks", "connect_timeout", "total_timeout", "max_bytes", "max_redirects", "per_host", "global_limit",
+        "min_delay",
+    )  # fmt: skip
 
     schedule = main.table("schedule")
     schedule.only("tick_seconds", "concurrency", "publish_delay_seconds", "prune_hours")
@@ -204,10 +220,12 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
             max_redirects=fetch.get("max_redirects", int, 5, check=_positive),
             per_host=fetch.get("per_host", int, 2, check=_positive),
             global_limit=fetch.get("global_limit", int, 16, check=_positive),
+            min_delay=_seconds(fetch, "min_delay", 0.0),
         ),
         sources=sources,
         categories=categories,
         disclaimers=_disclaimers(disclaimers_doc),
+        sites=_sites(sources_doc),
         schedule=ScheduleSettings(
             tick_seconds=tick_seconds,
             concurrency=schedule.get("concurrency", int, 4, check=_positive),
@@ -413,13 +431,13 @@ def _categories(doc: _Table) -> tuple[Category, ...]:
 
 
 def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[Source, ...]:
-    doc.only("source")
+    doc.only("source", "site")
     sources: list[Source] = []
     for table in doc.tables("source"):
         table.only(
             "id", "kind", "name", "path", "url", "category", "timezone", "language", "enabled", "rights",
             "interval_minutes", "min_interval_minutes", "max_interval_minutes", "full_text", "adaptive",
-            "link",
+            "link", *PAGE_KEYS, "rules",
         )  # fmt: skip
         source_id = table.get("id", str, _REQUIRED, check=_slug)
         if any(s.id == source_id for s in sources):
@@ -456,6 +474,8 @@ def _sources(doc: _Table, base: Path, timezone: str, slugs: set[str]) -> tuple[S
                 full_text=table.get("full_text", bool, False),
                 adaptive=table.get("adaptive", bool, False),
                 link_preference=table.get("link", str, "original", check=_one_of(LINK_PREFERENCES)),
+                listing=_listing(table, source_id, kind),
+                rules=_rules(table.table("rules"), source_id) if "rules" in table.data else None,
             )
         )
         last = sources[-1]
@@ -501,3 +521,115 @@ def _resolve_sqlite(url: str, base: Path) -> str:
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
         return prefix + str(_resolve(url[len(prefix) :], base))
     return url
+
+
+# --------------------------------------------------------------------------- page sources and site rules
+
+PAGE_KEYS = ("links", "list_title", "list_date", "next_page", "page_pattern", "max_pages", "min_delay")
+RULE_KEYS = ("title", "body", "date", "source", "author", "strip", "date_format", "timezone")
+_DIRECTIVES = re.compile(r"%(.)")
+DATE_DIRECTIVES = "YymdHMSbBzpIj%"  # what a date_format may use
+
+
+def _listing(table: _Table, source_id: str, kind: str) -> ListRules | None:
+    """The list-page keys of a page source; None for other kinds (which may not set them)."""
+    if kind != SourceKind.PAGE.value:
+        for name in PAGE_KEYS:
+            if name in table.data:
+                raise table.error(name, f'source {source_id!r}: only a page source (kind = "page") takes {name}')
+        return None
+    if "links" not in table.data:
+        raise table.error("links", f"source {source_id!r}: missing (a page source needs the selector of its links)")
+    if "next_page" in table.data and "page_pattern" in table.data:
+        raise table.error("page_pattern", f"source {source_id!r}: set next_page or page_pattern, not both")
+    owner = f"source {source_id!r}"
+    return ListRules(
+        links=_selector(table, "links", owner) or "",
+        title=_selector(table, "list_title", owner),
+        date=_selector(table, "list_date", owner),
+        next_page=_selector(table, "next_page", owner),
+        page_pattern=table.get("page_pattern", str, None, check=_page_pattern),
+        max_pages=table.get("max_pages", int, 3, check=_positive),
+        min_delay=_seconds(table, "min_delay", 1.0),
+    )
+
+
+def _sites(doc: _Table) -> tuple[SiteRules, ...]:
+    sites: list[SiteRules] = []
+    for table in doc.tables("site"):
+        host = table.get("host", str, _REQUIRED, check=_host).lower()
+        if any(site.host == host for site in sites):
+            raise table.error("host", f"duplicate [[site]] for host {host!r}")
+        sites.append(_rules(table, None, host=host))
+    return tuple(sites)
+
+
+def _rules(table: _Table, source_id: str | None, *, host: str | None = None) -> SiteRules:
+    """A ``[[site]]`` table (``host`` set) or a source's ``rules`` table."""
+    table.only(*(("host", *RULE_KEYS) if host is not None else RULE_KEYS))
+    owner = f"source {source_id!r}" if source_id is not None else f"site {host!r}"
+    strip = table.get_list("strip", str, [])
+    for index, expr in enumerate(strip):
+        if problem := _selector_problem(expr):
+            raise table.error(f"strip[{index}]", f"{owner}: {problem}")
+    date_format = table.get("date_format", str, None, check=_date_format)
+    return SiteRules(
+        host=host,
+        title=_selector(table, "title", owner),
+        body=_selector(table, "body", owner),
+        date=_selector(table, "date", owner),
+        source=_selector(table, "source", owner),
+        author=_selector(table, "author", owner),
+        strip=tuple(strip),
+        date_format=date_format,
+        timezone=table.get("timezone", str, None, check=_timezone),
+    )
+
+
+def _selector(table: _Table, name: str, owner: str) -> str | None:
+    """The CSS or XPath selector under ``name``, compiled to be sure it is one."""
+    expr: str | None = table.get(name, str, None)
+    if expr is not None and (problem := _selector_problem(expr)):
+        raise table.error(name, f"{owner}: {problem}")
+    return expr
+
+
+def _selector_problem(expr: str) -> str | None:
+    try:
+        compile_selector(expr)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _seconds(table: _Table, name: str, default: float) -> float:
+    value = table.data.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value > 3600:
+        raise table.error(name, f"expected seconds from 0 to 3600, got {value!r}")
+    return float(value)
+
+
+def _page_pattern(value: str) -> str | None:
+    if "{n}" not in value and "{i}" not in value:
+        return f"expected a URL pattern holding {{n}} (page 2, 3, …) or {{i}} (1, 2, …), got {value!r}"
+    try:
+        value.format(n=2, i=1)
+    except (KeyError, IndexError, ValueError) as exc:
+        return f"invalid URL pattern {value!r}: {exc}"
+    return None
+
+
+def _date_format(value: str) -> str | None:
+    used = _DIRECTIVES.findall(value)
+    if not used:
+        return f"expected a strptime format such as '%Y-%m-%d %H:%M', got {value!r}"
+    unknown = sorted({d for d in used if d not in DATE_DIRECTIVES})
+    if unknown:
+        return f"unsupported directive(s) {', '.join('%' + d for d in unknown)} in {value!r}"
+    return None
+
+
+def _host(value: str) -> str | None:
+    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
+        return None
+    return f"expected a host name such as 'www.example.gov.cn', got {value!r}"

@@ -16,7 +16,16 @@
   deflate decoding), and the whole fetch, redirects included, within
   ``total_timeout``;
 * at most ``per_host`` requests run at once against one host, ``global_limit``
-  in all.
+  in all, and two successive requests to one host start at least
+  ``min_delay`` seconds apart, or the longer delay either of them asked for;
+* with ``robots=True`` the URL (and every redirect hop) is checked against the
+  host's robots.txt first, and ``Disallowed`` is raised for a path it forbids.
+  robots.txt is fetched by this client, once per host and ``robots_ttl``
+  (``RobotsCache``): 2xx is parsed; 4xx (404, 410) allows everything; 5xx, 429
+  or no answer disallows everything for ``robots_error_ttl`` (RFC 9309 2.3.1;
+  ``Disallowed.temporary`` is then true).
+  Its ``Crawl-delay`` for our agent, up to ``MAX_CRAWL_DELAY``, raises the
+  host's delay.
 
 429 and 503 raise ``RetryLater`` with the server's Retry-After; other 4xx and
 5xx raise ``StatusError``; everything else that goes wrong raises ``FetchError``.
@@ -45,12 +54,15 @@ import httpx
 
 from feeds.config import FetchSettings
 from feeds.errors import FetchError
+from feeds.robots import MAX_CRAWL_DELAY, RobotsCache, robots_url
 
 __all__ = [
+    "Disallowed",
     "FetchPolicy",
     "FetchResult",
     "Fetcher",
     "RetryLater",
+    "RobotsCache",
     "StatusError",
     "Validators",
     "backoff",
@@ -92,6 +104,17 @@ class RetryLater(StatusError):
         self.retry_after = retry_after
 
 
+class Disallowed(FetchError):
+    """The site's robots.txt forbids fetching the URL; ``temporary`` when it could not be read (5xx, no answer)."""
+
+    code = "disallowed"
+
+    def __init__(self, message: str, *, url: str, temporary: bool = False) -> None:
+        super().__init__(message)
+        self.url = url
+        self.temporary = temporary
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
     connect_timeout: float = 10.0  # seconds to open a connection (TLS included)
@@ -102,6 +125,9 @@ class FetchPolicy:
     global_limit: int = 16  # requests at once in all
     allow_networks: tuple[str, ...] = ()  # private networks that may be fetched anyway, e.g. "127.0.0.0/8"
     user_agent: str = "feeds/0.1 (feed aggregator)"
+    min_delay: float = 0.0  # seconds between the starts of two requests to one host
+    robots_ttl: float = 24 * 3600.0  # seconds a fetched robots.txt is used
+    robots_error_ttl: float = 600.0  # seconds an unreachable robots.txt (5xx, no answer) disallows the host
 
     @classmethod
     def from_settings(cls, settings: FetchSettings) -> FetchPolicy:
@@ -113,6 +139,7 @@ class FetchPolicy:
             per_host=settings.per_host,
             global_limit=settings.global_limit,
             allow_networks=settings.allow_networks,
+            min_delay=settings.min_delay,
         )
 
 
@@ -198,8 +225,16 @@ class _Hop:
 class Fetcher:
     """Fetches URLs under a ``FetchPolicy``; one instance is shared by every thread."""
 
-    def __init__(self, policy: FetchPolicy | None = None, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        robots: RobotsCache | None = None,
+    ) -> None:
         self.policy = policy or FetchPolicy()
+        self.robots = robots or RobotsCache(ttl=self.policy.robots_ttl, error_ttl=self.policy.robots_error_ttl)
+        self._last_start: dict[str, tuple[float, float]] = {}  # host → (monotonic start, delay) of its last request
         self._allow: list[IPNetwork] = [ipaddress.ip_network(n, strict=False) for n in self.policy.allow_networks]
         self._global = threading.BoundedSemaphore(self.policy.global_limit)
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
@@ -223,12 +258,19 @@ class Fetcher:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
-        """GET ``url``; raises ``FetchError`` (``StatusError``, ``RetryLater``) when no usable answer came."""
+    def fetch(
+        self, url: str, validators: Validators | None = None, *, robots: bool = False, min_delay: float = 0.0
+    ) -> FetchResult:
+        """GET ``url``; raises ``FetchError`` (``StatusError``, ``RetryLater``, ``Disallowed``) when no usable
+        answer came. ``robots`` checks every hop against robots.txt; ``min_delay`` (seconds) spaces this
+        request from the previous one to its host, when longer than the policy's."""
         started = time.monotonic()
         hop = _Hop(url=url, deadline=started + self.policy.total_timeout)
         while True:
-            with self._slot(url), self._request(url, validators, hop) as response:
+            delay = max(min_delay, self.policy.min_delay)
+            if robots:
+                delay = max(delay, self._check_robots(url))
+            with self._slot(url, delay), self._request(url, validators, hop) as response:
                 status = response.status_code
                 if status in REDIRECTS and "location" in response.headers:
                     url = self._redirect(hop, url, status, response.headers["location"])
@@ -377,13 +419,55 @@ class Fetcher:
             f"{url}: refused, {host} resolves to {'; '.join(refused)}; allow it with [fetch] allow_networks"
         )
 
+    def allowed(self, url: str) -> bool:
+        """Whether robots.txt lets this client fetch ``url`` (robots.txt is fetched when not cached)."""
+        try:
+            self._check_robots(url)
+        except Disallowed:
+            return False
+        return True
+
+    def _check_robots(self, url: str) -> float:
+        """Raise ``Disallowed`` when robots.txt forbids ``url``; the Crawl-delay it asks for, else 0.
+
+        The URL is checked by the guard first, so a host that may not be fetched at all fails as such,
+        not as a host whose robots.txt could not be read.
+        """
+        self._pin(url)
+        robots = self.robots.rules(url, self._robots_txt)
+        agent = self.policy.user_agent
+        if robots.unreachable:
+            raise Disallowed(f"{url}: {robots_url(url)} cannot be read; not fetched for now", url=url, temporary=True)
+        if not robots.rules.can_fetch(agent, url):
+            raise Disallowed(f"{url}: disallowed by {robots_url(url)} for {agent.split('/')[0]!r}", url=url)
+        asked = robots.rules.crawl_delay(agent)
+        return min(float(asked), MAX_CRAWL_DELAY) if asked else 0.0
+
+    def _robots_txt(self, where: str) -> tuple[int, bytes]:
+        """The HTTP status and body of a robots.txt; status 0 when there was no answer at all."""
+        try:
+            result = self.fetch(where)
+        except StatusError as exc:
+            return exc.status, b""
+        except FetchError:
+            return 0, b""
+        return result.http_status, result.content
+
     @contextmanager
-    def _slot(self, url: str) -> Iterator[None]:
+    def _slot(self, url: str, delay: float = 0.0) -> Iterator[None]:
         host = (urlsplit(url).hostname or "").lower()
         with self._hosts_lock:
             semaphore = self._hosts.setdefault(host, threading.BoundedSemaphore(self.policy.per_host))
-        with semaphore, self._global:
-            yield
+        with semaphore:
+            with self._hosts_lock:  # the gap after the previous start: the longer of its delay and this one's
+                now = time.monotonic()
+                last, last_delay = self._last_start.get(host, (now - delay, 0.0))
+                start = max(now, last + max(delay, last_delay))
+                self._last_start[host] = (start, delay)
+            if start > now:
+                time.sleep(start - now)
+            with self._global:
+                yield
 
 
 # --------------------------------------------------------------------------- headers

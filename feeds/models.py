@@ -29,6 +29,54 @@ class Precision(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class SiteRules:
+    """Extraction rules for the article pages of one site (``[[site]]``) or one source (``rules``).
+
+    Selectors are CSS or XPath strings (see ``feeds.selectors``); an unset one
+    leaves that field to the generic extractor.
+    """
+
+    host: str | None = None  # [[site]]: the host its rules apply to (subdomains too); None for a source's own
+    title: str | None = None
+    body: str | None = None
+    date: str | None = None
+    source: str | None = None
+    author: str | None = None
+    strip: tuple[str, ...] = ()  # elements removed before anything is read
+    date_format: str | None = None  # strptime format of the date text, e.g. "%Y年%m月%d日 %H:%M"
+    timezone: str | None = None  # IANA zone of zone-less dates of these pages
+
+    def over(self, fallback: SiteRules | None) -> SiteRules:
+        """These rules, with every unset field taken from ``fallback``."""
+        if fallback is None:
+            return self
+        return SiteRules(
+            host=self.host or fallback.host,
+            title=self.title or fallback.title,
+            body=self.body or fallback.body,
+            date=self.date or fallback.date,
+            source=self.source or fallback.source,
+            author=self.author or fallback.author,
+            strip=self.strip or fallback.strip,
+            date_format=self.date_format or fallback.date_format,
+            timezone=self.timezone or fallback.timezone,
+        )
+
+
+@dataclass(frozen=True)
+class ListRules:
+    """How a page source reads its list page: article links, and the way to the next page."""
+
+    links: str  # selector of the article links (an <a>, or an element holding one)
+    title: str | None = None  # selector, within a link's element, of the title shown on the list
+    date: str | None = None  # selector, within a link's element, of the date shown on the list
+    next_page: str | None = None  # selector of the link to the next list page
+    page_pattern: str | None = None  # or their URLs: "index_{i}.html" (i = 1, 2, …), "list_{n}.html" (n = 2, …)
+    max_pages: int = 3  # list pages read per run, the first included
+    min_delay: float = 1.0  # seconds between two requests to one host
+
+
+@dataclass(frozen=True)
 class Source:
     """One configured origin of articles."""
 
@@ -48,6 +96,8 @@ class Source:
     full_text: bool = False  # feed: fetch each new item's page and extract the article from it
     adaptive: bool = False  # feed: poll at half the observed gap between entries (within min/max)
     link_preference: str = "original"  # published item link: "original" article, or the "reprint" page read from
+    listing: ListRules | None = None  # page: how the list page is read
+    rules: SiteRules | None = None  # page / full_text: this source's own extraction rules
 
 
 @dataclass(frozen=True)

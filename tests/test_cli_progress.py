@@ -57,3 +57,15 @@ def test_ingest_on_a_terminal_draws_the_bar_then_clears_it(tmp_path: Path) -> No
     bar = terminal.index("[########################] 1/1 sources")
     assert terminal[bar - 4 : bar] == "\r\x1b[K" and "\r\x1b[K" in terminal[bar:]
     assert "inbox: 4 new, 0 updated" in done.stdout.decode()  # the summary goes to stdout as before
+
+
+def test_every_command_has_help_with_examples() -> None:
+    commands = ["run", "ingest", "build", "serve", "status", "parse", "import-opml", "export-opml"]
+    commands += ["sources list", "sources add", "sources remove", "sources enable", "sources disable"]
+    for command in commands:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "run.py"), *command.split(), "--help"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, (command, done.stderr)
+        assert "examples:\n  python run.py" in done.stdout, command

@@ -217,3 +217,55 @@ def test_a_restart_resumes_without_fetching_sources_that_are_not_due(tmp_path: P
     finally:
         upstream.shutdown()
         upstream.server_close()
+
+
+def test_sigterm_during_a_hanging_fetch_exits_in_time_and_the_source_runs_after_restart(tmp_path: Path) -> None:
+    requests: list[float] = []
+    release = threading.Event()
+
+    class Hanging(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(time.monotonic())
+            release.wait(60)  # answers nothing until the test ends
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Hanging)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port = free_port()
+    config = make_instance(tmp_path, port=port, cycle_seconds=1)
+    with (config / "feeds.toml").open("a", encoding="utf-8") as fh:
+        fh.write('[fetch]\nallow_networks = ["127.0.0.0/8"]\ntotal_timeout = 60\n')
+    with (config / "sources.toml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            f'\n[[source]]\nid = "slow"\nkind = "feed"\nurl = "http://127.0.0.1:{upstream.server_port}/feed.xml"\n'
+            'category = "news"\n'
+        )
+    try:
+        process = _start(config)
+        try:
+            deadline = time.monotonic() + 30
+            while not requests and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert requests, "the service never fetched the slow source"
+        finally:
+            if process.poll() is None:
+                output = _stop(process)  # exit code 0 within 10 s, no traceback
+        assert "sources left for the next run" in output and "slow" in output, output
+
+        process = _start(config)  # the source was released: due at once, fetched again by the first tick
+        try:
+            deadline = time.monotonic() + 30
+            while len(requests) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(requests) == 2, "the source abandoned at stop was not fetched after the restart"
+        finally:
+            if process.poll() is None:
+                _stop(process)
+    finally:
+        release.set()
+        upstream.shutdown()
+        upstream.server_close()

@@ -18,7 +18,7 @@ from feeds.errors import ExtractError
 from feeds.extract.encoding import decode
 from feeds.extract.html import extract_html
 from feeds.extract.text import extract_text
-from feeds.models import Extracted, RawItem
+from feeds.models import Extracted, RawItem, SiteRules
 
 __all__ = ["extract", "extract_entry"]
 
@@ -28,17 +28,20 @@ _CHARSET_PARAM = re.compile(r";\s*charset\s*=\s*[\"']?([^\"';\s]+)", re.IGNORECA
 _LOOKS_HTML = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
 
 
-def extract(raw: RawItem) -> Extracted:
-    """Title, body blocks and meta of ``raw``, read by its media type (``text/plain`` or ``text/html``)."""
+def extract(raw: RawItem, rules: SiteRules | None = None) -> Extracted:
+    """Title, body blocks and meta of ``raw``, read by its media type (``text/plain`` or ``text/html``).
+
+    ``rules`` are a site's extraction rules, applied to HTML pages.
+    """
     media_type = raw.media_type.split(";", 1)[0].strip().lower()
     param = _CHARSET_PARAM.search(raw.media_type)
     declared = raw.charset or (param.group(1) if param else None)
     where = f"{raw.key!r} (source_id={raw.source_id}, url={raw.url})"
     if media_type in HTML_TYPES:
-        extracted = extract_html(decode(raw.content, declared), raw.url)
+        extracted = extract_html(decode(raw.content, declared), raw.url, rules)
     elif media_type in TEXT_TYPES:
         text = decode(raw.content, declared, html=False)
-        extracted = extract_html(text, raw.url) if _LOOKS_HTML.match(text) else extract_text(text, raw.url)
+        extracted = extract_html(text, raw.url, rules) if _LOOKS_HTML.match(text) else extract_text(text, raw.url)
     else:
         raise ExtractError(f"unsupported media type {raw.media_type!r} of {where}: expected text/plain or text/html")
     if not extracted.title.strip() and not any(block.text.strip() or block.html for block in extracted.blocks):

@@ -11,6 +11,10 @@ hidden markup are dropped. Each ``p``/``h2``/``h3``/``li``/``blockquote``/
 ``pre``/``img`` is one block (1×1 tracking images are none); text between
 ``<br>`` in a container without paragraphs is one block per line. Links and
 images are made absolute against the page URL.
+
+A site's extraction rules (``feeds.extract.rules``), when given, strip their
+elements first, and the title, body container, date, source and author their
+selectors find win over the guesses above; without rules nothing changes.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml import html as lxml_html
 
+from feeds.extract.rules import RuleFields, read_rules, rule_date
 from feeds.extract.text import meta_fields, take_meta
-from feeds.models import Block, Extracted
+from feeds.models import Block, Extracted, SiteRules
 
 __all__ = ["extract_html"]
 
@@ -74,8 +79,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SPACE = re.compile(r"\s+")
 
 
-def extract_html(text: str, url: str | None = None) -> Extracted:
-    """What an HTML page holds: title, meta, blocks, URL and declared language."""
+def extract_html(text: str, url: str | None = None, rules: SiteRules | None = None) -> Extracted:
+    """What an HTML page holds: title, meta, blocks, URL and declared language.
+
+    With ``rules`` (``feeds.extract.rules``), what their selectors find wins over
+    what the generic reading would take; fields they leave unset are read as usual.
+    """
     doc = _parse(text)
     if doc is None:
         return Extracted(title="", blocks=(), url=url)
@@ -89,10 +98,12 @@ def extract_html(text: str, url: str | None = None) -> Extracted:
                 for name in LAZY_SRC:
                     if img.get(name):
                         img.set(name, urljoin(base, img.get(name).strip()))
-    title = _title(doc, ld_title)
+    ruled = read_rules(doc, rules) if rules is not None else RuleFields()
+    title = ruled.title or _title(doc, ld_title)
     language = _language(doc)
     _drop_furniture(doc)
-    container = _container(doc)
+    container = ruled.body if ruled.body is not None else _container(doc)
+    meta.update(ruled.meta)
     blocks: list[Block] = []
     if container is not None:
         for block in _blocks(container):
@@ -101,6 +112,8 @@ def extract_html(text: str, url: str | None = None) -> Extracted:
             blocks.append(block)
         _meta_around(container, meta)
     body = take_meta(blocks, meta)
+    if rules is not None and "published" in meta and "published" not in ruled.meta:
+        meta["published"] = rule_date(meta["published"], rules)
     return Extracted(title=title, blocks=body, meta=meta, url=url or meta.get("url"), language=language)
 
 

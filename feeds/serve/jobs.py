@@ -3,12 +3,14 @@
 This is the only module that calls every stage::
 
     capture.scan ──────────────► extract ──────► normalize ─► store.upsert ─► publish
-    fetch ─► feed.parse_feed ──► extract_entry ─┘
+    fetch ─► feed.parse_feed ──► extract_entry ─┤
+    fetch ─► page.parse_list ──► fetch, extract ┘  (with the site's rules)
 
 A failure of one document is logged and recorded, never stops the others; a
-failure of one source never stops the other sources. Feed sources are fetched
-only when due (``next_check_at`` in the store), with conditional GET, and back
-off after errors.
+failure of one source never stops the other sources. Feed and page sources are
+fetched only when due (``next_check_at`` in the store), with conditional GET,
+and back off after errors; page sources obey robots.txt. ``dry_run`` reads a
+source without storing anything (``run.py sources test``).
 """
 
 from __future__ import annotations
@@ -19,29 +21,37 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from feeds.config import Settings
-from feeds.errors import FeedsError, FetchError
+from feeds.errors import ConfigError, FeedsError, FetchError, StoreError
 from feeds.extract import extract, extract_entry
+from feeds.extract.rules import rule_date
 from feeds.fetch import (
+    Disallowed,
     Fetcher,
     FetchPolicy,
     FetchResult,
     RetryLater,
+    StatusError,
     Validators,
     backoff,
     next_check,
     observed_interval,
 )
-from feeds.models import Article, Extracted, Feed, RawItem, Source, SourceKind, SourceState
+from feeds.models import Article, Extracted, Feed, Precision, RawItem, Source, SourceKind, SourceState
 from feeds.normalize import normalize
+from feeds.normalize.dates import parse_date
 from feeds.publish import publish
+from feeds.robots import RobotsCache
 from feeds.sources import capture
 from feeds.sources.feed import FeedItem, parse_feed
+from feeds.sources.page import ListLink, parse_list
 from feeds.store import PruneResult, Store
 
 log = logging.getLogger(__name__)
@@ -77,6 +87,8 @@ def ingest(
     source_ids: Iterable[str] | None = None,
     now: datetime | None = None,
     on_source: Callable[[SourceReport, int, int], None] | None = None,
+    stop: threading.Event | None = None,
+    robots: RobotsCache | None = None,
 ) -> IngestReport:
     """Run the due sources once, or the ones named (due or not), and store what changed.
 
@@ -87,35 +99,64 @@ def ingest(
     once; writes to the store are taken one at a time. ``on_source(report,
     done, total)`` is called as each source finishes. The reports come back in
     the order of the configuration either way.
+
+    Once ``stop`` is set, no further source starts; the running ones get
+    ``STOP_GRACE`` seconds to finish, then are abandoned (each article is
+    stored in a transaction of its own, so an abandoned source leaves no half
+    write). The claims of the sources that did not finish are released, so
+    they are due again at once. ``robots`` keeps robots.txt across runs (the
+    service passes one for its lifetime); without it, each run reads it anew.
     """
     moment = now or datetime.now(UTC)
     wanted = set(source_ids) if source_ids is not None else None
     report = IngestReport()
+    until = moment + CLAIM_LEASE
     if wanted is not None:
         chosen = [s for s in settings.sources if s.id in wanted]
         skipped: dict[str, SourceReport] = {}
     else:
         enabled = [s for s in settings.sources if s.enabled]
         scheduled = [s.id for s in enabled if s.kind is not SourceKind.CAPTURE]
-        claimed = set(store.claim(scheduled, now=moment, until=moment + CLAIM_LEASE))
+        claimed = set(store.claim(scheduled, now=moment, until=until))
         chosen = [s for s in enabled if s.kind is SourceKind.CAPTURE or s.id in claimed]
         skipped = {i: _not_due(store, i) for i in scheduled if i not in claimed}
-    run = _Run(settings, store, moment, report.dirty)
+    run = _Run(settings, store, moment, report.dirty, stop or threading.Event())
     results: dict[str, SourceReport] = {}
-    workers = max(1, min(settings.schedule.concurrency, len(chosen)))
-    with Fetcher(FetchPolicy.from_settings(settings.fetch)) as fetcher, ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(_ingest_source, run, fetcher, source, force=True) for source in chosen]
-        for future in as_completed(futures):
-            result = future.result()
-            results[result.source_id] = result
-            if on_source is not None:
-                on_source(result, len(results), len(futures))
+    fetcher = Fetcher(FetchPolicy.from_settings(settings.fetch), robots=robots)
+    pool = ThreadPoolExecutor(max(1, min(settings.schedule.concurrency, len(chosen))), thread_name_prefix="ingest")
+    abandoned = False
+    try:
+        pending = {pool.submit(_ingest_source, run, fetcher, source, force=True) for source in chosen}
+        stopping: float | None = None
+        while pending:
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                result = future.result()
+                results[result.source_id] = result
+                if on_source is not None:
+                    on_source(result, len(results), len(chosen))
+            if pending and run.stop.is_set():
+                stopping = stopping if stopping is not None else time.monotonic()
+                abandoned = time.monotonic() - stopping >= STOP_GRACE
+                if abandoned:
+                    break
+    finally:
+        pool.shutdown(wait=not abandoned, cancel_futures=True)
+        if not abandoned:
+            fetcher.close()
+    unfinished = [s.id for s in chosen if s.id not in results or not results[s.id].ran]
+    if unfinished:
+        store.release(unfinished, until=until)
+        log.warning("sources left for the next run", extra={"items": len(unfinished), "sources": ",".join(unfinished)})
+        for source_id in unfinished:
+            results.setdefault(source_id, SourceReport(source_id, note="abandoned at stop", ran=False))
     results.update(skipped)
     report.sources = [results[s.id] for s in settings.sources if s.id in results]
     return report
 
 
 CLAIM_LEASE = timedelta(minutes=15)  # a claimed source whose run never saved its state is due again after this
+STOP_GRACE = 5.0  # seconds the running sources get to finish once a stop is asked for
 
 
 @dataclass
@@ -126,6 +167,7 @@ class _Run:
     store: Store
     now: datetime
     dirty: set[str]
+    stop: threading.Event
     write: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -143,6 +185,8 @@ _Document = tuple[str, str, Callable[[], Extracted]]
 
 def _ingest_source(run: _Run, fetcher: Fetcher, source: Source, *, force: bool) -> SourceReport:
     settings, store, now = run.settings, run.store, run.now
+    if run.stop.is_set():
+        return SourceReport(source.id, note="not run: stopping", ran=False)
     result = SourceReport(source.id)
     started = time.monotonic()
     try:
@@ -153,6 +197,8 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source, *, force: bool) 
             )
         elif source.kind is SourceKind.FEED:
             documents = _feed_documents(store, fetcher, source, now, result, force=force)
+        elif source.kind is SourceKind.PAGE:
+            documents = _page_documents(settings, store, fetcher, source, now, result, force=force)
         else:
             raise FetchError(f"source {source.id!r}: kind {source.kind.value!r} is not supported yet")
         for key, content_hash, read in documents:
@@ -165,6 +211,8 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source, *, force: bool) 
                     outcome = store.upsert(article, now=now)
                     store.mark_seen(source.id, key, content_hash, outcome.article_id, now)
                     run.dirty.update(outcome.categories)
+            except StoreError:
+                raise  # the database failed, not the document: the source stops and the document is read again
             except FeedsError as exc:
                 result.failed += 1
                 store.mark_seen(source.id, key, content_hash, None, now)
@@ -251,8 +299,8 @@ def _feed_documents(
             max_age=fetched.max_age,
         ),
     )
-    store.save_source_state(state)
     if parsed is None:
+        store.save_source_state(state)
         result.note = fetched.status
         return
     for item in parsed.items:
@@ -260,6 +308,244 @@ def _feed_documents(
             yield item.key, _item_hash(item), lambda item=item: _full_text(fetcher, source, item)  # type: ignore[misc]
         else:
             yield item.key, _item_hash(item), lambda item=item: _entry(item)  # type: ignore[misc]
+    # Saved once every entry is stored: a run cut short (a crash, a stop) keeps the old
+    # validators, so the next run reads the whole feed again and stores what was missed.
+    store.save_source_state(state)
+
+
+def _page_documents(
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    source: Source,
+    now: datetime,
+    result: SourceReport,
+    *,
+    force: bool,
+) -> Iterator[_Document]:
+    """The new articles of a page source that is due: its list pages walked, each unseen article fetched.
+
+    The first list page is fetched with conditional GET; when it did not change,
+    nothing else is. Later pages are read while the one before listed an
+    unseen article (all of them on a first run, and after article errors), up
+    to ``max_pages``. Every request obeys robots.txt and the
+    source's ``min_delay``. An article that robots.txt disallows, or that answers
+    404 or 410, is marked seen and never fetched again (a 404 counts as failed);
+    other article errors are retried at the next run, whose list page is then
+    read in full. List-page errors back off like a feed's.
+    """
+    assert source.listing is not None and source.url is not None
+    state = store.source_state(source.id)
+    if state.gone and not force:
+        result.note = "gone (HTTP 410): fetched again only with --source"
+        return
+    if not force and state.next_check_at is not None and state.next_check_at > now:
+        result.note = f"not due until {state.next_check_at.isoformat()}"
+        return
+    listing = source.listing
+    interval = timedelta(minutes=source.interval_minutes)
+    shortest, longest = timedelta(minutes=source.min_interval_minutes), timedelta(minutes=source.max_interval_minutes)
+    full = not (state.etag or state.last_modified or state.body_hash)  # first run, or articles to retry
+    state = replace(state, last_fetch_at=now, url=state.url or source.url)
+    list_url = state.url or source.url
+    try:
+        fetched = fetcher.fetch(
+            list_url,
+            Validators(state.etag, state.last_modified, state.body_hash),
+            robots=True,
+            min_delay=listing.min_delay,
+        )
+        page = (
+            parse_list(fetched.content, fetched.final_url, fetched.charset, listing) if fetched.status == "ok" else None
+        )
+    except FeedsError as exc:
+        failures = state.failures + 1
+        wait = timedelta(seconds=backoff(failures, base=interval.total_seconds(), max_interval=longest.total_seconds()))
+        retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
+        due = next_check(now, interval=wait, min_interval=shortest, max_interval=longest, retry_after=retry_after)
+        store.save_source_state(
+            replace(state, last_status="error", last_error=str(exc), failures=failures, next_check_at=due)
+        )
+        raise
+    gone = fetched.status == "gone"
+    state = replace(
+        state,
+        url=fetched.permanent_url or state.url,
+        etag=fetched.validators.etag,
+        last_modified=fetched.validators.last_modified,
+        body_hash=fetched.validators.body_hash,
+        last_ok_at=now,
+        last_status="gone" if gone else fetched.status,
+        last_error=None,
+        failures=0,
+        gone=gone,
+        next_check_at=next_check(
+            now, interval=interval, min_interval=shortest, max_interval=longest, max_age=fetched.max_age
+        ),
+    )
+    store.save_source_state(state)
+    if page is None:
+        result.note = "gone (HTTP 410)" if gone else fetched.status
+        return
+    retry = False
+    disallowed = 0
+    visited = [page.url]
+    while True:
+        unseen = [link for link in page.links if store.seen(source.id, link.url) is None]
+        for link in unseen:
+            outcome = _page_article(fetcher, source, link)
+            if isinstance(outcome, RawItem):
+                yield link.url, outcome.content_hash, partial(_listed, settings, source, outcome, link, now)
+            elif outcome.kind == "disallowed":
+                disallowed += 1
+                store.mark_seen(source.id, link.url, "disallowed", None, now)
+            elif outcome.kind == "missing":
+                result.failed += 1
+                store.mark_seen(source.id, link.url, "missing", None, now)
+            else:
+                result.failed += 1
+                retry = True
+        if (not unseen and not full) or page.next_url is None or len(visited) >= listing.max_pages:
+            break
+        try:
+            more = fetcher.fetch(page.next_url, robots=True, min_delay=listing.min_delay)
+            page = parse_list(
+                more.content, more.final_url, more.charset, listing, page=len(visited) + 1, visited=tuple(visited)
+            )
+        except FeedsError as exc:
+            log.warning("list page failed", extra={"source_id": source.id, "url": page.next_url, "error": str(exc)})
+            break
+        visited.append(page.url)
+    if disallowed:
+        result.note = f"{disallowed} article(s) disallowed by robots.txt"
+    if retry:  # read the list in full next time, so the failed articles are tried again
+        store.save_source_state(replace(state, etag=None, last_modified=None, body_hash=None))
+
+
+class _Missed(NamedTuple):
+    """Why a listed article has no page: ``disallowed`` (robots.txt), ``missing`` (404, 410) or ``error``."""
+
+    kind: str
+    reason: str
+
+
+def _page_article(fetcher: Fetcher, source: Source, link: ListLink) -> RawItem | _Missed:
+    """The page of one listed article, or why there is none."""
+    assert source.listing is not None
+    where = {"source_id": source.id, "url": link.url}
+    try:
+        fetched = fetcher.fetch(link.url, robots=True, min_delay=source.listing.min_delay)
+    except Disallowed as exc:
+        if exc.temporary:  # robots.txt unreadable: tried again at the next run
+            log.warning("article failed", extra={**where, "error": str(exc)})
+            return _Missed("error", str(exc))
+        log.info("article disallowed by robots.txt", extra={**where, "error": str(exc)})
+        return _Missed("disallowed", "disallowed by robots.txt")
+    except StatusError as exc:
+        log.warning("article failed", extra={**where, "error": str(exc)})
+        return _Missed("missing" if exc.status in (404, 410) else "error", f"HTTP {exc.status}")
+    except FeedsError as exc:
+        log.warning("article failed", extra={**where, "error": str(exc)})
+        return _Missed("error", str(exc))
+    if fetched.status == "gone":
+        log.warning("article gone (HTTP 410)", extra=where)
+        return _Missed("missing", "HTTP 410")
+    return RawItem(
+        source_id=source.id,
+        key=link.url,
+        content=fetched.content,
+        content_hash=hashlib.sha256(fetched.content).hexdigest(),
+        media_type=fetched.media_type or "text/html",
+        url=fetched.final_url,
+        charset=fetched.charset,
+    )
+
+
+def _listed(settings: Settings, source: Source, raw: RawItem, link: ListLink, now: datetime) -> Extracted:
+    """A listed article read with its site's rules; the list's title and date stand in for missing ones.
+
+    A zone-less date of a site whose rules name a time zone is read in that zone.
+    """
+    rules = settings.rules_for(source, raw.url or link.url)
+    page = extract(raw, rules)
+    meta = dict(page.meta)
+    if not meta.get("published") and link.date:
+        meta["published"] = rule_date(link.date, rules) if rules is not None else link.date
+    if rules is not None and rules.timezone and rules.timezone != source.timezone and meta.get("published"):
+        found = parse_date(meta["published"], rules.timezone, now=now)
+        if found is not None and found.precision is Precision.SECOND:
+            meta["published"] = found.when.isoformat()
+        elif found is not None and found.precision is Precision.MINUTE:
+            meta["published"] = found.when.strftime("%Y-%m-%dT%H:%M+00:00")
+    return replace(page, title=page.title or link.title, meta=meta)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One article of a dry run: what would be stored, or why nothing would be."""
+
+    url: str
+    article: Article | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What ``dry_run`` read: the first list page (or feed), and its first articles."""
+
+    source: Source
+    url: str  # the list page or feed read
+    links: tuple[ListLink, ...]  # every article it lists, in its order
+    next_url: str | None  # the next list page
+    articles: tuple[Preview, ...]
+
+
+def dry_run(settings: Settings, source_id: str, *, limit: int = 3, now: datetime | None = None) -> DryRun:
+    """Read a page or feed source's first list page (or feed) and its first ``limit`` articles, store nothing.
+
+    Articles are fetched whether seen before or not, with robots.txt and the
+    source's delay obeyed; each is extracted with its site's rules and
+    normalized. The tool for writing a site's rules.
+    """
+    source = settings.source(source_id)
+    moment = now or datetime.now(UTC)
+    if source.kind is SourceKind.CAPTURE or source.url is None:
+        raise ConfigError(
+            f"source {source_id!r} is a {source.kind.value} source without a URL: only page and feed sources can be "
+            "tested",
+            file="sources.toml",
+        )
+    previews: list[Preview] = []
+    with Fetcher(FetchPolicy.from_settings(settings.fetch)) as fetcher:
+        if source.listing is None:
+            fetched = fetcher.fetch(source.url)
+            feed = parse_feed(fetched.content, url=fetched.final_url, charset=fetched.charset, timezone=source.timezone)
+            links = tuple(ListLink(url=i.link or i.key, title=i.title) for i in feed.items)
+            for item in feed.items[:limit]:
+                entry = (
+                    partial(_full_text, fetcher, source, item)
+                    if source.full_text and item.link
+                    else partial(_entry, item)
+                )
+                previews.append(_preview(settings, source, item.link or item.key, entry, moment))
+            return DryRun(source, fetched.final_url, links, None, tuple(previews))
+        fetched = fetcher.fetch(source.url, robots=True, min_delay=source.listing.min_delay)
+        page = parse_list(fetched.content, fetched.final_url, fetched.charset, source.listing)
+        for link in page.links[:limit]:
+            outcome = _page_article(fetcher, source, link)
+            if isinstance(outcome, RawItem):
+                read = partial(_listed, settings, source, outcome, link, moment)
+                previews.append(_preview(settings, source, link.url, read, moment))
+            else:
+                previews.append(Preview(link.url, error=outcome.reason))
+    return DryRun(source, page.url, page.links, page.next_url, tuple(previews))
+
+
+def _preview(settings: Settings, source: Source, url: str, read: Callable[[], Extracted], now: datetime) -> Preview:
+    try:
+        return Preview(url, article=normalize(read(), source, settings, now=now))
+    except FeedsError as exc:
+        return Preview(url, error=str(exc))
 
 
 def _full_text(fetcher: Fetcher, source: Source, item: FeedItem) -> Extracted:

@@ -22,6 +22,7 @@ before the process exits.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -33,6 +34,7 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from feeds.config import Settings
+from feeds.robots import RobotsCache
 from feeds.serve.jobs import build, ingest, prune
 from feeds.serve.metrics import ServiceMetrics
 from feeds.serve.server import serve
@@ -72,6 +74,8 @@ class Cycle:
         self._published_at: float | None = None  # time.monotonic() of the last publish
         self._requested: set[str] = set()
         self._requested_lock = threading.Lock()
+        self.stop = threading.Event()  # set when the service stops: the running ingest winds down
+        self.robots = RobotsCache()  # robots.txt of the hosts of page sources, kept across ticks
 
     def __call__(self) -> None:
         with self._lock:
@@ -108,9 +112,11 @@ class Cycle:
     def _run(self, source_ids: Iterable[str] | None, *, now: bool = False) -> None:
         started = time.monotonic()
         try:
-            report = ingest(self.settings, self.store, source_ids=source_ids)
+            report = ingest(self.settings, self.store, source_ids=source_ids, stop=self.stop, robots=self.robots)
             self.metrics.record_ingest(report)
             self._pending |= report.dirty
+            if self.stop.is_set():
+                return  # the next start publishes everything anyway
             self._after_ingest(now=now)
         except Exception:
             log.exception("cycle failed")
@@ -181,6 +187,7 @@ def run_service(settings: Settings) -> None:
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        cycle.stop.set()
         stop.set()
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -196,8 +203,23 @@ def run_service(settings: Settings) -> None:
     try:
         serve(app, settings.server_host, settings.server_port, stop=stop)
     finally:
+        cycle.stop.set()
         scheduler.shutdown(wait=True)
         store.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         log.info("service stopped")
+    _exit_if_abandoned()
+
+
+def _exit_if_abandoned() -> None:
+    """End the process now if fetches abandoned at stop are still running.
+
+    Their threads would otherwise hold the interpreter's exit until their
+    requests time out. Nothing is left half-written: they only fetch and store
+    articles one transaction at a time, and their sources were released.
+    """
+    if any(t.name.startswith("ingest") and t.is_alive() for t in threading.enumerate()):
+        log.warning("abandoned fetches still running at exit")
+        logging.shutdown()
+        os._exit(0)

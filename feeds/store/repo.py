@@ -217,6 +217,20 @@ class Store:
             raise _failure("claim due sources", "sources_state", exc) from exc
         return claimed
 
+    def release(self, source_ids: Iterable[str], *, until: datetime) -> None:
+        """Give back the claims (made with ``until``) of sources that did not run: they are due at once."""
+        ids = list(source_ids)
+        try:
+            with self._writes.begin() as session:
+                session.execute(
+                    update(SourceStateRow)
+                    .where(SourceStateRow.source_id.in_(ids), SourceStateRow.next_check_at == until)
+                    .values(next_check_at=None)
+                    .execution_options(synchronize_session=False)
+                )
+        except SQLAlchemyError as exc:
+            raise _failure("release claimed sources", "sources_state", exc) from exc
+
     # ------------------------------------------------------------------ retention
 
     def prune(self, *, before: datetime, keep: Iterable[tuple[str | None, int]] | None = None) -> PruneResult:

@@ -13,6 +13,7 @@ import feedparser
 import pytest
 
 from feeds.config import Settings, load_settings
+from feeds.errors import StoreError
 from feeds.serve.jobs import ingest, prune
 from feeds.serve.scheduler import Cycle
 from feeds.store import Store
@@ -216,3 +217,52 @@ def test_no_retention_prunes_nothing(tmp_path: Path, upstream: tuple[Upstream, i
     settings = _settings(tmp_path, port)
     with Store.open(settings.database_url) as store:
         assert prune(settings, store, now=NOW) is None
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("the process died here"), StoreError("upsert: database is gone")])
+def test_a_run_cut_short_reads_the_feed_again_and_loses_nothing(
+    tmp_path: Path, upstream: tuple[Upstream, int], monkeypatch: pytest.MonkeyPatch, failure: Exception
+) -> None:
+    state, port = upstream
+    state.pause = 0
+    settings = _settings(tmp_path, port, schedule="concurrency = 1\n")
+    upsert = Store.upsert
+
+    def fail(self: Store, article: object, **kwargs: object) -> object:
+        if getattr(article, "source_id", None) == "up3":
+            raise failure
+        return upsert(self, article, **kwargs)  # type: ignore[arg-type]
+
+    with Store.open(settings.database_url) as store:
+        monkeypatch.setattr(Store, "upsert", fail)
+        if isinstance(failure, StoreError):  # the source fails; the others go on
+            report = ingest(settings, store, now=NOW)
+            assert [r.error for r in report.sources if r.source_id == "up3"] == [str(failure)]
+            assert store.seen("up3", f"http://127.0.0.1:{port}/g3") is None  # the document is not recorded as processed
+        else:
+            with pytest.raises(RuntimeError):
+                ingest(settings, store, now=NOW)
+        monkeypatch.setattr(Store, "upsert", upsert)
+        assert "来源3的文章" not in {a.title for a in store.feed_articles(None, 100)}
+        # the claim of the source that was cut short runs out; its feed, unchanged upstream, is read again
+        report = ingest(settings, store, now=NOW + timedelta(minutes=16))
+        assert [r.new for r in report.sources if r.source_id == "up3"] == [1]
+        assert "来源3的文章" in {a.title for a in store.feed_articles(None, 100)}
+        assert store.seen("up3", f"http://127.0.0.1:{port}/g3") is not None
+
+
+def test_a_stopped_ingest_runs_nothing_more_and_releases_its_claims(
+    tmp_path: Path, upstream: tuple[Upstream, int]
+) -> None:
+    state, port = upstream
+    settings = _settings(tmp_path, port)
+    stop = threading.Event()
+    stop.set()
+    with Store.open(settings.database_url) as store:
+        report = ingest(settings, store, now=NOW, stop=stop)
+        assert state.paths == []
+        assert all(not r.ran for r in report.sources)
+        # released: due at once, not after the claim's lease
+        assert store.claim([f"up{n}" for n in range(SOURCES)], now=NOW, until=NOW + timedelta(minutes=1)) == [
+            f"up{n}" for n in range(SOURCES)
+        ]
