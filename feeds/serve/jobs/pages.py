@@ -1,0 +1,271 @@
+"""Page sources: list pages walked, unseen articles fetched, and the dry run."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import NamedTuple
+
+from feeds.config import Settings
+from feeds.errors import ConfigError, FeedsError
+from feeds.extract import extract
+from feeds.extract.rules import rule_date
+from feeds.fetch import (
+    Disallowed,
+    Fetcher,
+    FetchPolicy,
+    RetryLater,
+    StatusError,
+    Validators,
+    backoff,
+    next_check,
+)
+from feeds.models import Article, Extracted, Precision, RawItem, Source, SourceKind
+from feeds.normalize import normalize
+from feeds.normalize.dates import parse_date
+from feeds.serve.jobs.reports import Document, SourceReport
+from feeds.serve.jobs.upstream import entry_of, full_text
+from feeds.sources.feed import parse_feed
+from feeds.sources.page import ListLink, parse_list
+from feeds.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def page_documents(
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    source: Source,
+    now: datetime,
+    result: SourceReport,
+    *,
+    force: bool,
+) -> Iterator[Document]:
+    """The new articles of a page source that is due: its list pages walked, each unseen article fetched.
+
+    The first list page is fetched with conditional GET; when it did not change,
+    nothing else is. Later pages are read while the one before listed an
+    unseen article (all of them on a first run, and after article errors), up
+    to ``max_pages``. Every request obeys robots.txt and the
+    source's ``min_delay``. An article that robots.txt disallows, or that answers
+    404 or 410, is marked seen and never fetched again (a 404 counts as failed);
+    other article errors are retried at the next run, whose list page is then
+    read in full. List-page errors back off like a feed's.
+    """
+    assert source.listing is not None and source.url is not None
+    state = store.source_state(source.id)
+    if state.gone and not force:
+        result.note = "gone (HTTP 410): fetched again only with --source"
+        return
+    if not force and state.next_check_at is not None and state.next_check_at > now:
+        result.note = f"not due until {state.next_check_at.isoformat()}"
+        return
+    listing = source.listing
+    interval = timedelta(minutes=source.interval_minutes)
+    shortest, longest = timedelta(minutes=source.min_interval_minutes), timedelta(minutes=source.max_interval_minutes)
+    full = not (state.etag or state.last_modified or state.body_hash)  # first run, or articles to retry
+    state = replace(state, last_fetch_at=now, url=state.url or source.url)
+    list_url = state.url or source.url
+    try:
+        fetched = fetcher.fetch(
+            list_url,
+            Validators(state.etag, state.last_modified, state.body_hash),
+            robots=True,
+            min_delay=listing.min_delay,
+        )
+        page = (
+            parse_list(fetched.content, fetched.final_url, fetched.charset, listing) if fetched.status == "ok" else None
+        )
+    except FeedsError as exc:
+        failures = state.failures + 1
+        wait = timedelta(seconds=backoff(failures, base=interval.total_seconds(), max_interval=longest.total_seconds()))
+        retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
+        due = next_check(now, interval=wait, min_interval=shortest, max_interval=longest, retry_after=retry_after)
+        store.save_source_state(
+            replace(state, last_status="error", last_error=str(exc), failures=failures, next_check_at=due)
+        )
+        raise
+    gone = fetched.status == "gone"
+    state = replace(
+        state,
+        url=fetched.permanent_url or state.url,
+        etag=fetched.validators.etag,
+        last_modified=fetched.validators.last_modified,
+        body_hash=fetched.validators.body_hash,
+        last_ok_at=now,
+        last_status="gone" if gone else fetched.status,
+        last_error=None,
+        failures=0,
+        gone=gone,
+        next_check_at=next_check(
+            now, interval=interval, min_interval=shortest, max_interval=longest, max_age=fetched.max_age
+        ),
+    )
+    store.save_source_state(state)
+    if page is None:
+        result.note = "gone (HTTP 410)" if gone else fetched.status
+        return
+    retry = False
+    disallowed = 0
+    visited = [page.url]
+    while True:
+        unseen = [link for link in page.links if store.seen(source.id, link.url) is None]
+        for link in unseen:
+            outcome = _page_article(fetcher, source, link)
+            if isinstance(outcome, RawItem):
+                yield link.url, outcome.content_hash, partial(_listed, settings, source, outcome, link, now)
+            elif outcome.kind == "disallowed":
+                disallowed += 1
+                store.mark_seen(source.id, link.url, "disallowed", None, now)
+            elif outcome.kind == "missing":
+                result.failed += 1
+                store.mark_seen(source.id, link.url, "missing", None, now)
+            else:
+                result.failed += 1
+                retry = True
+        if (not unseen and not full) or page.next_url is None or len(visited) >= listing.max_pages:
+            break
+        try:
+            more = fetcher.fetch(page.next_url, robots=True, min_delay=listing.min_delay)
+            page = parse_list(
+                more.content, more.final_url, more.charset, listing, page=len(visited) + 1, visited=tuple(visited)
+            )
+        except FeedsError as exc:
+            log.warning("list page failed", extra={"source_id": source.id, "url": page.next_url, "error": str(exc)})
+            break
+        visited.append(page.url)
+    if disallowed:
+        result.note = f"{disallowed} article(s) disallowed by robots.txt"
+    if retry:  # read the list in full next time, so the failed articles are tried again
+        store.save_source_state(replace(state, etag=None, last_modified=None, body_hash=None))
+
+
+class _Missed(NamedTuple):
+    """Why a listed article has no page: ``disallowed`` (robots.txt), ``missing`` (404, 410) or ``error``."""
+
+    kind: str
+    reason: str
+
+
+def _page_article(fetcher: Fetcher, source: Source, link: ListLink) -> RawItem | _Missed:
+    """The page of one listed article, or why there is none."""
+    assert source.listing is not None
+    where = {"source_id": source.id, "url": link.url}
+    try:
+        fetched = fetcher.fetch(link.url, robots=True, min_delay=source.listing.min_delay)
+    except Disallowed as exc:
+        if exc.temporary:  # robots.txt unreadable: tried again at the next run
+            log.warning("article failed", extra={**where, "error": str(exc)})
+            return _Missed("error", str(exc))
+        log.info("article disallowed by robots.txt", extra={**where, "error": str(exc)})
+        return _Missed("disallowed", "disallowed by robots.txt")
+    except StatusError as exc:
+        log.warning("article failed", extra={**where, "error": str(exc)})
+        return _Missed("missing" if exc.status in (404, 410) else "error", f"HTTP {exc.status}")
+    except FeedsError as exc:
+        log.warning("article failed", extra={**where, "error": str(exc)})
+        return _Missed("error", str(exc))
+    if fetched.status == "gone":
+        log.warning("article gone (HTTP 410)", extra=where)
+        return _Missed("missing", "HTTP 410")
+    return RawItem(
+        source_id=source.id,
+        key=link.url,
+        content=fetched.content,
+        content_hash=hashlib.sha256(fetched.content).hexdigest(),
+        media_type=fetched.media_type or "text/html",
+        url=fetched.final_url,
+        charset=fetched.charset,
+    )
+
+
+def _listed(settings: Settings, source: Source, raw: RawItem, link: ListLink, now: datetime) -> Extracted:
+    """A listed article read with its site's rules; the list's title and date stand in for missing ones.
+
+    A zone-less date of a site whose rules name a time zone is read in that zone.
+    """
+    rules = settings.rules_for(source, raw.url or link.url)
+    page = extract(raw, rules)
+    meta = dict(page.meta)
+    if not meta.get("published") and link.date:
+        meta["published"] = rule_date(link.date, rules) if rules is not None else link.date
+    if rules is not None and rules.timezone and rules.timezone != source.timezone and meta.get("published"):
+        found = parse_date(meta["published"], rules.timezone, now=now)
+        if found is not None and found.precision is Precision.SECOND:
+            meta["published"] = found.when.isoformat()
+        elif found is not None and found.precision is Precision.MINUTE:
+            meta["published"] = found.when.strftime("%Y-%m-%dT%H:%M+00:00")
+    return replace(page, title=page.title or link.title, meta=meta)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One article of a dry run: what would be stored, or why nothing would be."""
+
+    url: str
+    article: Article | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What ``dry_run`` read: the first list page (or feed), and its first articles."""
+
+    source: Source
+    url: str  # the list page or feed read
+    links: tuple[ListLink, ...]  # every article it lists, in its order
+    next_url: str | None  # the next list page
+    articles: tuple[Preview, ...]
+
+
+def dry_run(settings: Settings, source_id: str, *, limit: int = 3, now: datetime | None = None) -> DryRun:
+    """Read a page or feed source's first list page (or feed) and its first ``limit`` articles, store nothing.
+
+    Articles are fetched whether seen before or not, with robots.txt and the
+    source's delay obeyed; each is extracted with its site's rules and
+    normalized. The tool for writing a site's rules.
+    """
+    source = settings.source(source_id)
+    moment = now or datetime.now(UTC)
+    if source.kind is SourceKind.CAPTURE or source.url is None:
+        raise ConfigError(
+            f"source {source_id!r} is a {source.kind.value} source without a URL: only page and feed sources can be "
+            "tested",
+            file="sources.toml",
+        )
+    previews: list[Preview] = []
+    with Fetcher(FetchPolicy.from_settings(settings.fetch)) as fetcher:
+        if source.listing is None:
+            fetched = fetcher.fetch(source.url)
+            feed = parse_feed(fetched.content, url=fetched.final_url, charset=fetched.charset, timezone=source.timezone)
+            links = tuple(ListLink(url=i.link or i.key, title=i.title) for i in feed.items)
+            for item in feed.items[:limit]:
+                entry = (
+                    partial(full_text, fetcher, source, item)
+                    if source.full_text and item.link
+                    else partial(entry_of, item)
+                )
+                previews.append(_preview(settings, source, item.link or item.key, entry, moment))
+            return DryRun(source, fetched.final_url, links, None, tuple(previews))
+        fetched = fetcher.fetch(source.url, robots=True, min_delay=source.listing.min_delay)
+        page = parse_list(fetched.content, fetched.final_url, fetched.charset, source.listing)
+        for link in page.links[:limit]:
+            outcome = _page_article(fetcher, source, link)
+            if isinstance(outcome, RawItem):
+                read = partial(_listed, settings, source, outcome, link, moment)
+                previews.append(_preview(settings, source, link.url, read, moment))
+            else:
+                previews.append(Preview(link.url, error=outcome.reason))
+    return DryRun(source, page.url, page.links, page.next_url, tuple(previews))
+
+
+def _preview(settings: Settings, source: Source, url: str, read: Callable[[], Extracted], now: datetime) -> Preview:
+    try:
+        return Preview(url, article=normalize(read(), source, settings, now=now))
+    except FeedsError as exc:
+        return Preview(url, error=str(exc))
