@@ -255,3 +255,40 @@ def test_entries_keep_the_upstream_feed_they_came_through(
     assert article.upstream is not None
     assert article.upstream.title == "上游新闻"
     assert article.upstream.url == url
+
+
+def test_full_text_pages_are_read_with_their_site_rules(
+    tmp_path: Path, upstream: tuple[Upstream, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, url = upstream
+    base = url.rsplit("/", 1)[0]
+    state.body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>上游</title>'
+        f"<link>{base}/</link><description>d</description><item><title>摘要标题</title>"
+        f"<link>{base}/page/r1.html</link><guid>r1</guid><pubDate>Mon, 23 Dec 2024 10:00:00 +0800</pubDate>"
+        "<description>只有一句摘要。</description></item></channel></rss>"
+    ).encode()
+    state.pages["/page/r1.html"] = (
+        "<html><head><title>站点标题</title></head><body>"
+        '<div class="nav">首页 政协动态 委员风采 理论研究 图片新闻 视频 专题 联系我们</div>'
+        '<div class="zoom"><p>规则指定的正文第一段,讲述了协商会议的主要内容。</p>'
+        '<p class="share">分享到:微信 微博</p><p>规则指定的正文第二段。</p></div>'
+        '<div class="side"><p>' + "侧栏里的长篇推荐文字,比正文长得多,会让通用抽取选错容器。" * 6 + "</p>"
+        "<p>" + "侧栏第二段同样很长的推荐文字内容。" * 6 + "</p></div>"
+        "</body></html>"
+    ).encode()
+    settings = _settings(tmp_path, url, monkeypatch)
+    sources = settings.config_dir / "sources.toml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8")
+        + 'full_text = true\n\n[[site]]\nhost = "127.0.0.1"\nbody = "div.zoom"\nstrip = ["p.share"]\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(settings.config_dir)
+    with Store.open(settings.database_url) as store:
+        assert ingest(settings, store, now=NOW).sources[0].new == 1
+        [article] = store.feed_articles(None, 10)
+    assert article.content_text.startswith("规则指定的正文第一段")
+    assert "规则指定的正文第二段" in article.content_text
+    assert "分享到" not in article.content_text and "首页" not in article.content_text
+    assert "侧栏" not in article.content_text  # the generic extractor would take the longer sidebar

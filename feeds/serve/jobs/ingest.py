@@ -138,7 +138,7 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source, *, force: bool) 
                 for raw in capture.scan(source, lambda key: store.seen(source.id, key))
             )
         elif source.kind is SourceKind.FEED:
-            documents = feed_documents(store, fetcher, source, now, result, force=force)
+            documents = feed_documents(settings, store, fetcher, source, now, result, force=force)
         elif source.kind is SourceKind.PAGE:
             documents = page_documents(settings, store, fetcher, source, now, result, force=force)
         else:

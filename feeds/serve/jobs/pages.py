@@ -246,7 +246,7 @@ def dry_run(settings: Settings, source_id: str, *, limit: int = 3, now: datetime
             links = tuple(ListLink(url=i.link or i.key, title=i.title) for i in feed.items)
             for item in feed.items[:limit]:
                 entry = (
-                    partial(full_text, fetcher, source, item)
+                    partial(full_text, settings, fetcher, source, item)
                     if source.full_text and item.link
                     else partial(entry_of, item)
                 )

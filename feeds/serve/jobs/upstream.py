@@ -33,7 +33,14 @@ log = logging.getLogger(__name__)
 
 
 def feed_documents(
-    store: Store, fetcher: Fetcher, source: Source, now: datetime, result: SourceReport, *, force: bool
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    source: Source,
+    now: datetime,
+    result: SourceReport,
+    *,
+    force: bool,
 ) -> Iterator[Document]:
     """The entries of a feed source that is due, fetched politely; the source's state is saved either way."""
     state = store.source_state(source.id)
@@ -95,7 +102,7 @@ def feed_documents(
         return
     for item in parsed.items:
         if source.full_text and item.link and store.seen(source.id, item.key) is None:
-            yield item.key, _item_hash(item), lambda item=item: full_text(fetcher, source, item)  # type: ignore[misc]
+            yield item.key, _item_hash(item), lambda item=item: full_text(settings, fetcher, source, item)  # type: ignore[misc]
         else:
             yield item.key, _item_hash(item), lambda item=item: entry_of(item)  # type: ignore[misc]
     # Saved once every entry is stored: a run cut short (a crash, a stop) keeps the old
@@ -103,8 +110,9 @@ def feed_documents(
     store.save_source_state(state)
 
 
-def full_text(fetcher: Fetcher, source: Source, item: FeedItem) -> Extracted:
-    """A new entry of a summary-only feed: the article read from its page, dated and titled by the entry.
+def full_text(settings: Settings, fetcher: Fetcher, source: Source, item: FeedItem) -> Extracted:
+    """A new entry of a summary-only feed: the article read from its page (with its site's rules), dated and
+    titled by the entry.
 
     When the page cannot be fetched or holds no article, the entry's own content stands in.
     """
@@ -121,7 +129,8 @@ def full_text(fetcher: Fetcher, source: Source, item: FeedItem) -> Extracted:
                 media_type=fetched.media_type or "text/html",
                 url=fetched.final_url,
                 charset=fetched.charset,
-            )
+            ),
+            settings.rules_for(source, fetched.final_url),
         )
     except FeedsError as exc:
         log.warning("full text unavailable", extra={"source_id": source.id, "url": item.link, "error": str(exc)})
@@ -179,7 +188,7 @@ def parse_document(settings: Settings, target: str, source: Source, *, now: date
                 url=fetched.final_url,
                 charset=fetched.charset,
             )
-            return [normalize(extract(raw), source, settings, now=moment)]
+            return [normalize(extract(raw, settings.rules_for(source, raw.url)), source, settings, now=moment)]
         content, url, charset = fetched.content, fetched.final_url, fetched.charset
     else:
         path = Path(target)
