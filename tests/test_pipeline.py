@@ -166,6 +166,9 @@ def test_two_reprints_from_different_sites_give_one_entry_with_both_sources(
         '[[source]]\nid = "site-b"\nkind = "capture"\npath = "site-b"\ncategory = "news"\n',
         encoding="utf-8",
     )
+    # one source at a time, in the order of the configuration: site-a's copy is stored first and keeps its content
+    main = config / "feeds.toml"
+    main.write_text(main.read_text(encoding="utf-8").replace("[schedule]\n", "[schedule]\nconcurrency = 1\n"))
     settings = load_settings(config)
     with Store.open(settings.database_url) as store:
         report = ingest(settings, store)

@@ -44,7 +44,11 @@ def ingest(
     the sources that are due. Up to ``[schedule] concurrency`` sources run at
     once; writes to the store are taken one at a time. ``on_source(report,
     done, total)`` is called as each source finishes. The reports come back in
-    the order of the configuration either way.
+    the order of the configuration either way. Sources running at once finish
+    in any order, so of two copies of one article arriving in the same run,
+    which is stored first (and keeps its content, the other becoming its via
+    link) depends on timing, as it does across runs; ``concurrency = 1`` runs
+    them in the order of the configuration.
 
     Once ``stop`` is set, no further source starts; the running ones get
     ``STOP_GRACE`` seconds to finish, then are abandoned (each article is
