@@ -10,8 +10,8 @@ feedgen 1.0.0 needs these workarounds, each covered by a test:
   so a via link stays a via link; it also sets an entry's ``xml:lang``.
 - ``add_entry()`` prepends by default: entries are added with ``order='append'``.
 - The RSS channel ``<link>`` is the last link set, and both formats share one
-  self link: each format gets its own generator, self link first and the
-  alternate (the site's index page) last.
+  self link: the links are set again before each format is rendered, self
+  link first and the alternate (the site's index page) last.
 - ``updated`` / ``lastBuildDate`` default to now: both are set from the data,
   with a fixed epoch for a feed without any date at all.
 - RSS ``<author>`` needs an e-mail address: names go to ``dc:creator``, and
@@ -29,6 +29,11 @@ feedgen 1.0.0 needs these workarounds, each covered by a test:
   them beside the self link too.
 - ``image()`` also sets the Atom ``<logo>``: it is only called for RSS, and
   Atom gets ``icon()``.
+
+One generator renders both formats of a feed (``render_rss_atom``): feedgen
+keeps the values of both side by side, so the entries are handed to it once,
+and only the few values whose setters also overwrite the other format's are
+set between the Atom and the RSS rendering (see ``_Documents``).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -56,7 +62,7 @@ from feeds.publish.entries import (
     site_base,
 )
 
-__all__ = ["EPOCH", "render_atom", "render_rss"]
+__all__ = ["EPOCH", "render_atom", "render_rss", "render_rss_atom"]
 
 GENERATOR = "feeds"
 FIXES = "feeds_fixes"  # the name feedgen registers our extension under
@@ -90,9 +96,7 @@ def render_rss(
     subscription document's self link, no archive links).
     """
     found = list(items) if items is not None else entries(feed, base_url, footer)
-    generator = _generator(feed, found, base_url, "rss", hub, stylesheet, paging)
-    data: bytes = generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-    return data
+    return _Documents(feed, found, base_url, hub, stylesheet).rss(paging)
 
 
 def render_atom(
@@ -107,52 +111,99 @@ def render_atom(
 ) -> bytes:
     """The Atom 1.0 document of ``feed``, UTF-8 encoded; the options as for ``render_rss``."""
     found = list(items) if items is not None else entries(feed, base_url, footer)
-    generator = _generator(feed, found, base_url, "atom", hub, stylesheet, paging)
-    data: bytes = generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-    return data
+    return _Documents(feed, found, base_url, hub, stylesheet).atom(paging)
+
+
+def render_rss_atom(
+    feed: Feed,
+    *,
+    base_url: str,
+    items: Sequence[Entry],
+    hub: str | None = None,
+    stylesheet: str | None = None,
+    rss_paging: Paging | None = None,
+    atom_paging: Paging | None = None,
+) -> tuple[bytes, bytes]:
+    """``(render_rss(...), render_atom(...))`` with the same bytes, at less than the cost of both.
+
+    Both documents come from one generator: the entries are handed to feedgen
+    once, and only what differs between the formats is set again in between.
+    """
+    documents = _Documents(feed, items, base_url, hub, stylesheet)
+    atom = documents.atom(atom_paging)
+    return documents.rss(rss_paging), atom
 
 
 # --------------------------------------------------------------------------- feedgen
 
 
-def _generator(
-    feed: Feed,
-    found: Sequence[Entry],
-    base_url: str,
-    fmt: Format,
-    hub: str | None,
-    stylesheet: str | None,
-    paging: Paging | None,
-) -> FeedGenerator:
-    fg = FeedGenerator()
-    fg.register_extension(FIXES, _FeedFixes, _EntryFixes, atom=True, rss=True)
-    fixes: _FeedFixes = getattr(fg, FIXES)
-    fixes.fmt, fixes.hub, fixes.stylesheet, fixes.paging = fmt, hub, stylesheet, paging
-    fg.id(feed_id(base_url, feed.slug))
-    fg.title(clean(feed.title) or feed.slug)
-    if fmt == "atom" and feed.description:
-        fg.subtitle(clean(feed.description))
-    if fmt == "rss":
-        fg.description(clean(feed.description) or clean(feed.title) or feed.slug)
-    fg.author({"name": clean(feed.title) or feed.slug})
-    if feed.language:
-        fg.language(feed.language)
-    fg.generator(GENERATOR)
-    # Self first, alternate last: RSS takes the last link as the channel <link>.
-    self_url = paging.self_url if paging is not None else feed_url(base_url, feed.slug, fmt)
-    fg.link(href=self_url, rel="self", type=MEDIA_TYPES[fmt])
-    fg.link(href=site_base(base_url), rel="alternate", type="text/html")
-    if feed.icon and fmt == "atom":
-        fg.icon(feed.icon)
-    elif feed.icon:
-        fg.image(url=feed.icon, title=clean(feed.title) or feed.slug, link=site_base(base_url))
-    fg.updated(last_change(feed) or EPOCH)
-    for entry in found:
-        _add(fg, entry, fmt, feed.language)
-    return fg
+class _Documents:
+    """One feedgen generator holding a feed and its entries, rendered as Atom, then (or only) as RSS.
+
+    What both formats share is set once. The rest is set per format: the
+    Atom-only values first, then, before RSS, the values whose feedgen setters
+    also overwrite an Atom one (``description()`` sets the Atom subtitle and an
+    entry's summary, ``image()`` the Atom logo). So ``atom()`` cannot follow ``rss()``.
+    """
+
+    def __init__(self, feed: Feed, found: Sequence[Entry], base_url: str, hub: str | None, stylesheet: str | None):
+        self.feed, self.found, self.base_url = feed, found, base_url
+        self.title = clean(feed.title) or feed.slug
+        fg = self.fg = FeedGenerator()
+        fg.register_extension(FIXES, _FeedFixes, _EntryFixes, atom=True, rss=True)
+        self.fixes: _FeedFixes = getattr(fg, FIXES)
+        self.fixes.hub, self.fixes.stylesheet = hub, stylesheet
+        fg.id(feed_id(base_url, feed.slug))
+        fg.title(self.title)
+        fg.author({"name": self.title})
+        if feed.language:
+            fg.language(feed.language)
+        fg.generator(GENERATOR)
+        fg.updated(last_change(feed) or EPOCH)
+        self.added = [_add(fg, entry, feed.language) for entry in found]
+        self.rss_done = False
+
+    def atom(self, paging: Paging | None) -> bytes:
+        if self.rss_done:
+            raise RuntimeError("the Atom document must be rendered before the RSS one")
+        fg, feed = self.fg, self.feed
+        if feed.description:
+            fg.subtitle(clean(feed.description))
+        if feed.icon:
+            fg.icon(feed.icon)
+        self._links("atom", paging)
+        data: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        return data
+
+    def rss(self, paging: Paging | None) -> bytes:
+        fg, feed = self.fg, self.feed
+        self.rss_done = True
+        fg.description(clean(feed.description) or self.title)
+        if feed.icon:
+            fg.image(url=feed.icon, title=self.title, link=site_base(self.base_url))
+        for fe, entry in zip(self.added, self.found, strict=True):
+            # description is HTML in RSS: the plain-text summary is escaped once more.
+            if entry.summary:
+                fe.description(html.escape(entry.summary, quote=False), isSummary=True)
+        self._links("rss", paging)
+        data: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        return data
+
+    def _links(self, fmt: Format, paging: Paging | None) -> None:
+        self.fixes.fmt, self.fixes.paging = fmt, paging
+        # Self first, alternate last: RSS takes the last link as the channel <link>.
+        self_url = paging.self_url if paging is not None else feed_url(self.base_url, self.feed.slug, fmt)
+        self.fg.link(
+            [
+                {"href": self_url, "rel": "self", "type": MEDIA_TYPES[fmt]},
+                {"href": site_base(self.base_url), "rel": "alternate", "type": "text/html"},
+            ],
+            replace=True,
+        )
 
 
-def _add(fg: FeedGenerator, entry: Entry, fmt: Format, feed_language: str | None) -> None:
+def _add(fg: FeedGenerator, entry: Entry, feed_language: str | None) -> FeedEntry:
+    """Add ``entry`` with the values of both formats, and the Atom ones where they differ (see ``_Documents``)."""
     fe = fg.add_entry(order="append")
     fixes: _EntryFixes = getattr(fe, FIXES)
     fixes.entry, fixes.feed_language = entry, feed_language
@@ -163,21 +214,17 @@ def _add(fg: FeedGenerator, entry: Entry, fmt: Format, feed_language: str | None
         fe.published(entry.published)
     for link in entry.links:
         fe.link(href=link.href, rel=link.rel, type=link.type)
-    if fmt == "atom":
-        if entry.summary:
-            fe.summary(entry.summary)
-        if entry.author:
-            fe.author({"name": entry.author})
-        if entry.rights:
-            fe.rights(entry.rights)
-    else:
-        # description is HTML in RSS: the plain-text summary is escaped once more.
-        if entry.summary:
-            fe.description(html.escape(entry.summary, quote=False), isSummary=True)
+    if entry.summary:
+        fe.summary(entry.summary)
+    if entry.author:
+        fe.author({"name": entry.author})  # Atom only: feedgen's RSS author needs an e-mail address
+    if entry.rights:
+        fe.rights(entry.rights)  # Atom only
     if entry.content:
         fe.content(entry.content, type="html")
     for term in entry.categories:
         fe.category(term=term)
+    return fe
 
 
 # --------------------------------------------------------------------------- extensions

@@ -10,6 +10,14 @@ servers that send it as is. Its bytes depend on the data alone (no mtime, no
 file name in the gzip header). It is replaced before the file itself, so an
 unchanged file always has a current ``.gz``: a crash between the two writes
 leaves the old file, which the next publish finds changed and rewrites.
+
+Durability: a single write is flushed to disk before its rename and the
+rename made durable at once. A batch passes ``unsynced`` instead: its files
+are renamed into place without waiting for a flush each (readers still see
+whole files only) and a ``Flusher`` flushes them in the background, then
+their directories, all done by the end of the batch. A crash before that may
+leave a file of the batch empty or short: ``present`` tells it from a whole
+one, so the next publish writes it again.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import gzip
 import os
 import stat
 import tempfile
+from collections.abc import Collection, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from feeds.errors import PublishError
@@ -26,6 +36,9 @@ from feeds.errors import PublishError
 DEFAULT_MODE = 0o644
 GZIP_LEVEL = 6  # as the server uses; 9 gains little on feeds and costs a fifth more time
 GZIP_SUFFIX = ".gz"
+GZIP_MIN_SIZE = 20  # the smallest gzip member (empty data): header and trailer
+SYNC_THREADS = 4  # threads flushing the files of a batch: the file system groups concurrent flushes
+_LATER = os.name == "posix"  # a file can be flushed through another descriptor (elsewhere: before its rename)
 
 
 def write_atomic(path: Path, data: bytes, *, unsynced: set[Path] | None = None) -> bool:
@@ -33,8 +46,9 @@ def write_atomic(path: Path, data: bytes, *, unsynced: set[Path] | None = None) 
 
     Returns True when the file was (re)written, False when it was left as it was.
     Parent directories are created. Raises PublishError naming the path on failure.
-    The rename is made durable at once, or, when ``unsynced`` is given, its
-    directory is added there for the caller to pass to ``sync_dirs`` later.
+    The data and the rename are made durable at once, or, when ``unsynced`` is
+    given, the file is added there for the caller to hand to a ``Flusher``
+    (or ``sync_paths``), which makes it and its directory durable later.
     """
     current = _current(path)
     if current is not None and _holds(path, current, data):
@@ -48,31 +62,77 @@ def write_with_gzip(path: Path, data: bytes, *, unsynced: set[Path] | None = Non
 
     Returns the paths rewritten: none when ``path`` already held ``data`` and
     its ``.gz`` exists, else the file and then its ``.gz`` (or the ``.gz``
-    alone, when only it was missing). ``unsynced`` as for ``write_atomic``.
+    alone, when only it was missing or too short to be one). ``unsynced`` as for
+    ``write_atomic``.
     """
     packed = gzip_path(path)
     current = _current(path)
     if current is not None and _holds(path, current, data):
-        if _current(packed) is not None:
+        found = _current(packed)
+        if found is not None and found.st_size >= GZIP_MIN_SIZE:
             return []
-        _replace(packed, compress(data), None, unsynced)
+        _replace(packed, compress(data), found, unsynced)
         return [packed]
     _replace(packed, compress(data), _current(packed), unsynced)
     _replace(path, data, current, unsynced)
     return [path, packed]
 
 
-def sync_dirs(directories: set[Path]) -> None:
-    """Make the renames done in ``directories`` durable. Raises PublishError naming a directory that fails."""
-    for directory in sorted(directories):
-        try:
-            _sync_dir(directory)
-        except OSError as exc:
-            raise PublishError(f"cannot sync {directory}: {exc}") from exc
+class Flusher:
+    """Flushes the files of a batch to disk on a few threads while the batch goes on.
+
+    ``add`` hands over files as they are written; ``wait`` waits for their
+    flushes, then flushes their directories, making the renames durable. The
+    file system groups concurrent flushes, and the batch does not wait for
+    them until its end. Leaving the ``with`` block stops the threads.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
+        self._directories: set[Path] = set()
+
+    def __enter__(self) -> Flusher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def add(self, files: Collection[Path]) -> None:
+        if not files or not _LATER:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=SYNC_THREADS, thread_name_prefix="feeds-flush")
+        self._directories.update(path.parent for path in files)
+        self._pending.append(self._pool.submit(_sync_all, sorted(files)))
+
+    def wait(self) -> None:
+        """Wait until every file added and its directory are on disk. Raises PublishError naming one that is not."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+        directories, self._directories = sorted(self._directories), set()
+        _sync_all(directories)
+
+
+def sync_paths(files: Collection[Path]) -> None:
+    """Flush ``files`` (those a batch left unsynced) and their directories to disk; see ``Flusher``."""
+    with Flusher() as flusher:
+        flusher.add(files)
+        flusher.wait()
 
 
 def gzip_path(path: Path) -> Path:
     return path.with_name(path.name + GZIP_SUFFIX)
+
+
+def present(path: Path) -> bool:
+    """Whether ``path`` and its ``.gz`` are there, neither empty nor cut short as a crash before a flush leaves them."""
+    try:
+        return path.stat().st_size > 0 and gzip_path(path).stat().st_size >= GZIP_MIN_SIZE
+    except OSError:
+        return False
 
 
 def compress(data: bytes) -> bytes:
@@ -104,8 +164,9 @@ def _replace(path: Path, data: bytes, current: os.stat_result | None, unsynced: 
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if unsynced is None or not _LATER:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             os.chmod(temp, mode)
             os.replace(temp, path)
         except BaseException:
@@ -115,7 +176,7 @@ def _replace(path: Path, data: bytes, current: os.stat_result | None, unsynced: 
         if unsynced is None:
             _sync_dir(path.parent)
         else:
-            unsynced.add(path.parent)
+            unsynced.add(path)
     except OSError as exc:
         raise PublishError(f"cannot write {path}: {exc}") from exc
 
@@ -125,6 +186,26 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise PublishError(f"cannot read {path}: {exc}") from exc
+
+
+def _sync_all(paths: Sequence[Path]) -> None:
+    for path in paths:
+        _sync_path(path)
+
+
+def _sync_path(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise PublishError(f"cannot sync {path}: {exc}") from exc
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        raise PublishError(f"cannot sync {path}: {exc}") from exc
+    finally:
+        os.close(fd)
 
 
 def _sync_dir(directory: Path) -> None:

@@ -84,8 +84,15 @@ def test_rss_item_link_follows_the_preference() -> None:
 
 def instance(tmp_path: Path, *, icon: str = ICON, link: str = "reprint", per_feed: int = 2) -> Path:
     config = make_instance(tmp_path)
-    with (config / "feeds.toml").open("a", encoding="utf-8") as fh:
-        fh.write(f"items_per_feed = {per_feed}\n")
+    settings = config / "feeds.toml"
+    text = settings.read_text(encoding="utf-8")
+    line = f"items_per_feed = {per_feed}\n"
+    text = (
+        text.replace("[defaults]\n", f"[defaults]\n{line}", 1)
+        if "[defaults]\n" in text
+        else f"{text}[defaults]\n{line}"
+    )
+    settings.write_text(text, encoding="utf-8")
     categories = config / "categories.toml"
     text = categories.read_text(encoding="utf-8")
     categories.write_text(text.replace('slug = "news"\n', f'slug = "news"\nicon = "{icon}"\n', 1), encoding="utf-8")

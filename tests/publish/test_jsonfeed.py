@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from feeds.models import Feed
-from feeds.publish.entries import entries
+from feeds.publish.entries import Paging, entries
 from feeds.publish.jsonfeed import render_json
 from feeds.publish.render import render_atom, render_rss
 from tests.conftest import FIXTURES
@@ -151,3 +151,36 @@ def test_the_layout_is_json_dumps_with_indent_2_and_non_ascii_kept() -> None:
     for feed in (sample_feed(), sample_feed(articles=(tricky,), description="", language=None)):
         data = render_json(feed, base_url=BASE_URL, footer=rights_footer, hub="https://hub.example.org/")
         assert data == (json.dumps(json.loads(data), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def test_paging_adds_next_url_and_an_archive_page_names_itself_in_the_extension() -> None:
+    older = f"{BASE_URL}feeds/archive/all-2.json"
+    current = document(paging=Paging(f"{BASE_URL}feeds/all.json", prev_archive=older))
+    assert list(current)[:6] == ["version", "title", "home_page_url", "feed_url", "description", "next_url"]
+    assert current["next_url"] == older and "_feeds" not in current
+    page = document(
+        paging=Paging(
+            f"{BASE_URL}feeds/archive/all-3.json",
+            current=f"{BASE_URL}feeds/all.json",
+            prev_archive=older,
+            next_archive=f"{BASE_URL}feeds/archive/all-4.json",
+            archive=True,
+        )
+    )
+    assert page["feed_url"] == f"{BASE_URL}feeds/all.json"  # the feed's identity, not the page's URL
+    assert page["next_url"] == older
+    assert page["_feeds"] == {
+        "archive": True,
+        "page_url": f"{BASE_URL}feeds/archive/all-3.json",
+        "newer_url": f"{BASE_URL}feeds/archive/all-4.json",
+    }
+    assert list(page)[-2:] == ["_feeds", "items"]
+    assert [i["id"] for i in page["items"]] == [i["id"] for i in document()["items"]]
+    oldest = document(paging=Paging(f"{BASE_URL}feeds/archive/all-1.json", current=f"{BASE_URL}feeds/all.json",
+                                    next_archive=older, archive=True))  # fmt: skip
+    assert "next_url" not in oldest
+
+
+def test_a_feed_without_archive_has_no_next_url() -> None:
+    assert "next_url" not in document()
+    assert "next_url" not in document(paging=Paging(f"{BASE_URL}feeds/all.json"))

@@ -187,6 +187,15 @@ def test_a_write_failure_names_the_path(tmp_path: Path) -> None:
         run(tmp_path)
 
 
+def test_a_feed_file_left_empty_by_a_crash_is_written_again_though_its_feed_did_not_change(tmp_path: Path) -> None:
+    run(tmp_path)
+    (tmp_path / "feeds" / "cppcc.rss").write_bytes(b"")  # what a crash before the end-of-batch flush can leave
+    (tmp_path / "feeds" / "cppcc.atom.gz").write_bytes(b"")
+    written = run(tmp_path, only={"all"})
+    assert tmp_path / "feeds" / "cppcc.rss" in written and tmp_path / "feeds" / "cppcc.atom.gz" in written
+    assert gzip.decompress((tmp_path / "feeds" / "cppcc.atom.gz").read_bytes()).startswith(b"<?xml")
+
+
 def test_a_large_batch_on_worker_processes_writes_what_one_process_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

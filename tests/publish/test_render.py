@@ -15,8 +15,9 @@ import feedparser
 import pytest
 from lxml import etree
 
-from feeds.models import Article, Feed
-from feeds.publish.render import EPOCH, render_atom, render_rss
+from feeds.models import Article, Feed, Upstream
+from feeds.publish.entries import Paging, entries
+from feeds.publish.render import EPOCH, render_atom, render_rss, render_rss_atom
 from tests.conftest import ATOM_RNG, FIXTURES
 from tests.publish.articles import (
     BASE_URL,
@@ -35,6 +36,7 @@ A = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+HUB = "https://hub.example.org/"
 RFC822 = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
     r"\d{2}:\d{2}:\d{2} [+-]\d{4}$"
@@ -385,3 +387,35 @@ def test_a_script_title_is_escaped_text_never_an_element(render: Any) -> None:
     parsed = feedparser.parse(data)
     assert parsed.feed.title == XSS
     assert parsed.entries[0].title == XSS
+
+
+def test_both_formats_from_one_generator_are_the_bytes_of_each_rendered_alone() -> None:
+    upstream = Upstream(
+        title="Upstream", url="https://up.example.org/feed.xml", id="urn:up", updated=at("2024-12-01T00:00:00")
+    )
+    odd = (
+        article(id="bare", summary="", content_html="", link=None, origin_url=None, author=None, categories=()),
+        article(id="relayed", upstream=upstream, via=("https://mirror.example.net/x",), rights="© Example"),
+        *sample_articles(),
+    )
+    pagings = {
+        fmt: Paging(f"{BASE_URL}archive/all-2.{fmt}", current=f"{BASE_URL}all.{fmt}",
+                    prev_archive=f"{BASE_URL}archive/all-1.{fmt}", archive=True)
+        for fmt in ("rss", "atom")
+    }  # fmt: skip
+    for feed, options in [
+        (sample_feed(), {}),
+        (sample_feed(articles=odd, icon="https://feeds.example.org/icon.png", description=""), {"hub": HUB}),
+        (sample_feed(articles=odd[:1], language=None), {"stylesheet": f"{BASE_URL}feed.xsl"}),
+    ]:
+        for paging in (None, pagings):
+            found = entries(feed, BASE_URL, rights_footer)
+            both = render_rss_atom(
+                feed, base_url=BASE_URL, items=found, rss_paging=paging and paging["rss"],
+                atom_paging=paging and paging["atom"], **options,
+            )  # fmt: skip
+            alone = (
+                render_rss(feed, base_url=BASE_URL, items=found, paging=paging and paging["rss"], **options),
+                render_atom(feed, base_url=BASE_URL, items=found, paging=paging and paging["atom"], **options),
+            )
+            assert both == alone

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import PublishError
-from feeds.publish.writer import compress, write_atomic, write_with_gzip
+from feeds.publish.writer import compress, sync_paths, write_atomic, write_with_gzip
 
 
 def test_a_new_file_is_written_with_its_parent_directories(tmp_path: Path) -> None:
@@ -92,3 +92,45 @@ def test_a_gz_that_cannot_be_written_raises_naming_it_and_leaves_the_file(tmp_pa
     with pytest.raises(PublishError, match=r"index\.html\.gz"):
         write_with_gzip(path, b"<html>")
     assert not path.exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names open files through /proc")
+def test_a_batch_write_flushes_nothing_until_sync_paths_flushes_each_file_and_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flushed: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        flushed.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    path = tmp_path / "feeds" / "all.rss"
+    unsynced: set[Path] = set()
+    assert write_with_gzip(path, b"<rss/>", unsynced=unsynced) == [path, tmp_path / "feeds" / "all.rss.gz"]
+    assert flushed == []
+    assert unsynced == {path, tmp_path / "feeds" / "all.rss.gz"}
+    sync_paths(unsynced)
+    assert sorted(flushed) == sorted(str(p) for p in {*unsynced, tmp_path / "feeds"})
+    assert flushed[-1] == str(tmp_path / "feeds")  # the directory last: the renames are durable once the data is
+    flushed.clear()
+    write_atomic(tmp_path / "index.html", b"<html>")  # a single write is durable at once: data, then rename
+    assert [Path(p).name.startswith(".index.html.") for p in flushed] == [True, False]
+    assert flushed[1] == str(tmp_path)
+
+
+def test_sync_paths_skips_a_file_removed_since_it_was_written(tmp_path: Path) -> None:
+    unsynced: set[Path] = set()
+    write_atomic(tmp_path / "gone.rss", b"1", unsynced=unsynced)
+    (tmp_path / "gone.rss").unlink()
+    sync_paths(unsynced)
+
+
+def test_an_empty_gz_beside_an_unchanged_file_counts_as_missing(tmp_path: Path) -> None:
+    path = tmp_path / "all.atom"
+    packed = tmp_path / "all.atom.gz"
+    write_with_gzip(path, b"<feed/>")
+    packed.write_bytes(b"")  # what a crash before the end-of-batch flush can leave
+    assert write_with_gzip(path, b"<feed/>") == [packed]
+    assert gzip.decompress(packed.read_bytes()) == b"<feed/>"
