@@ -27,6 +27,7 @@ import logging
 import os
 import stat
 import threading
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
@@ -70,6 +71,7 @@ GZIP_MIN_BYTES = 200
 GZIP_LEVEL = 6
 MAX_PATH_CHARS = 1024
 MAX_MISSING = 4096
+MAX_ANSWERS = 4096  # remembered RSGI answers; the cache starts over when full (header values are the client's)
 BAD_RAW = (b"%2f", b"%5c", b"%00")
 
 
@@ -188,14 +190,14 @@ class StaticTree:
         self.root = Path(root)
         self.cache_control = cache_control
         self.refresh_interval = refresh_interval
-        self._entries: dict[str, Entry] = {}
+        self.entries: dict[str, Entry] = {}
         self._missing: set[str] = set()
         self._lock = threading.Lock()
         self._task: asyncio.Task[None] | None = None
 
     def get(self, path: str, raw_path: bytes | None = None) -> Entry | None:
         """The entry for a request path; loads it from disk on the first request only."""
-        entry = self._entries.get(path)
+        entry = self.entries.get(path)
         if entry is not None or path in self._missing:
             return entry
         parts = safe_parts(path, raw_path)
@@ -206,7 +208,7 @@ class StaticTree:
                     self._missing.clear()
                 self._missing.add(path)
             elif parts is not None:
-                self._entries[path] = entry
+                self.entries[path] = entry
         return entry
 
     def _locate(self, parts: list[str]) -> tuple[Path, os.stat_result] | None:
@@ -249,23 +251,23 @@ class StaticTree:
         with self._lock:
             self._missing.clear()
             if paths is None:
-                self._entries.clear()
+                self.entries.clear()
                 return
         root = self.root.resolve()
         targets = {(root / Path(item)).resolve() for item in paths}  # an absolute path replaces root
-        self._recheck([key for key, entry in list(self._entries.items()) if entry.file in targets])
+        self._recheck([key for key, entry in list(self.entries.items()) if entry.file in targets])
 
     def refresh(self) -> int:
         """Re-stat every cached file and reload the changed ones; returns how many entries changed."""
         with self._lock:
             self._missing.clear()
-        return self._recheck(list(self._entries))
+        return self._recheck(list(self.entries))
 
     def _recheck(self, keys: list[str]) -> int:
         changed = 0
         seen: dict[Path, Entry] = {}
         for key in keys:
-            current = self._entries.get(key)
+            current = self.entries.get(key)
             parts = safe_parts(key)
             if current is None or parts is None:
                 continue
@@ -277,9 +279,9 @@ class StaticTree:
             changed += 1
             with self._lock:
                 if fresh is None:
-                    self._entries.pop(key, None)
+                    self.entries.pop(key, None)
                 else:
-                    self._entries[key] = fresh
+                    self.entries[key] = fresh
         if changed:
             log.info("served files reloaded", extra={"path": str(self.root), "items": changed})
         return changed
@@ -389,10 +391,15 @@ class StaticApp:
     def __init__(self, tree: StaticTree, extra_routes: Mapping[str, RouteHandler] | None = None) -> None:
         self.tree = tree
         self.routes = dict(extra_routes or {})
-        self.requests: dict[int, int] = {}
+        self.requests: defaultdict[int, int] = defaultdict(int)
+        # RSGI answers by (path, method, every request header), each with the entry it was made from:
+        # valid while the tree holds that same entry for the path (the answer depends on three of those
+        # headers only, but reading all of them at once costs less than looking up three)
+        self._answers: dict[tuple[Any, ...], tuple[Entry, int, bool, list[tuple[str, str]], bytes]] = {}
+        self._entries = tree.entries  # the tree's dictionary itself: it is cleared, never replaced
 
     def _count(self, status: int) -> None:
-        self.requests[status] = self.requests.get(status, 0) + 1
+        self.requests[status] += 1
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -488,6 +495,18 @@ class StaticApp:
             return
         method: str = scope.method
         path: str = scope.path
+        headers = scope.headers
+        # The hot path: the same request as one answered before, for a file that has not changed since
+        raw = (path, method, *headers.items())
+        known = self._answers.get(raw)
+        if known is not None and known[0] is self._entries.get(path):
+            _entry, status, kind, response_headers, body = known
+            self.requests[status] += 1
+            if kind:
+                protocol.response_bytes(status, response_headers, body)
+            else:
+                protocol.response_empty(status, response_headers)
+            return
         head = method == "HEAD"
         if self.routes and path in self.routes:
             await self._route_rsgi(self.routes[path], scope, protocol, head)
@@ -501,18 +520,23 @@ class StaticApp:
             self._count(404)
             protocol.response_bytes(404, _NOT_FOUND_RSGI[0], b"" if head else _NOT_FOUND_RSGI[1])
             return
-        headers = scope.headers
-        encoding = headers.get("accept-encoding")
+        get = headers.get
+        key = (path, method, get("if-none-match"), get("accept-encoding"), get("if-modified-since"))
+        encoding = key[3]
         gz = encoding is not None and entry.etag_gz is not None and accepts_gzip(encoding.encode("latin-1"))
-        status, gz = answer(entry, headers.get("if-none-match"), headers.get("if-modified-since"), gz)
+        status, gz = answer(entry, key[2], key[4], gz)
         self._count(status)
         rsgi = entry.rsgi
         if status == 304:
-            protocol.response_empty(304, rsgi.headers_304_gz if gz else rsgi.headers_304)
-        elif gz:
-            protocol.response_bytes(200, rsgi.headers_200_gz, b"" if head else rsgi.body_gz)
+            response_headers, body = (rsgi.headers_304_gz if gz else rsgi.headers_304), b""
+            protocol.response_empty(304, response_headers)
         else:
-            protocol.response_bytes(200, rsgi.headers_200, b"" if head else rsgi.body)
+            response_headers = rsgi.headers_200_gz if gz else rsgi.headers_200
+            body = b"" if head else rsgi.body_gz if gz else rsgi.body
+            protocol.response_bytes(200, response_headers, body)
+        if len(self._answers) >= MAX_ANSWERS:
+            self._answers.clear()
+        self._answers[raw] = (entry, status, status != 304, response_headers, body)
 
     async def _route_rsgi(self, handler: RouteHandler, scope: Any, protocol: Any, head: bool) -> None:
         allowed = handler.methods if isinstance(handler, Route) else READ_METHODS

@@ -84,3 +84,18 @@ def test_new_file_appears_without_invalidate(server: Running) -> None:
     assert body(server, "/feeds/later.rss")[0] == 404
     server.write("feeds/later.rss", b"<rss>later</rss>")
     eventually(server, "/feeds/later.rss", (200, b"<rss>later</rss>"), within=2.5)
+
+
+def test_a_repeated_conditional_request_sees_the_change(server: Running) -> None:
+    server.app.tree.refresh_interval = 3600  # only invalidate() may refresh here
+    url = server.base + "/feeds/all.rss"
+    first = httpx.get(url, headers={"Accept-Encoding": "gzip"}, timeout=5)
+    conditional = {"Accept-Encoding": "gzip", "If-None-Match": first.headers["etag"]}
+    for _ in range(3):  # the same request again and again: answered from what the server remembers
+        assert httpx.get(url, headers=conditional, timeout=5).status_code == 304
+    new = RSS.replace(b"Item 1<", b"Item one<")
+    server.app.tree.invalidate([server.write("feeds/all.rss", new)])
+    changed = httpx.get(url, headers=conditional, timeout=5)
+    assert changed.status_code == 200 and changed.content == new
+    assert changed.headers["etag"] != first.headers["etag"]
+    assert httpx.get(url, headers={**conditional, "If-None-Match": changed.headers["etag"]}).status_code == 304
