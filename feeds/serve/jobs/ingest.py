@@ -76,7 +76,7 @@ def ingest(
     pool = ThreadPoolExecutor(max(1, min(settings.schedule.concurrency, len(chosen))), thread_name_prefix="ingest")
     abandoned = False
     try:
-        pending = {pool.submit(_ingest_source, run, fetcher, source, force=True) for source in chosen}
+        pending = {pool.submit(_ingest_source, run, fetcher, source) for source in chosen}
         stopping: float | None = None
         while pending:
             finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -129,7 +129,8 @@ def _not_due(store: Store, source_id: str) -> SourceReport:
     return SourceReport(source_id, note=f"not due until {when}", ran=False)
 
 
-def _ingest_source(run: _Run, fetcher: Fetcher, source: Source, *, force: bool) -> SourceReport:
+def _ingest_source(run: _Run, fetcher: Fetcher, source: Source) -> SourceReport:
+    """Run one source now (whether it is due was decided by the caller) and store what it brings."""
     settings, store, now = run.settings, run.store, run.now
     if run.stop.is_set():
         return SourceReport(source.id, note="not run: stopping", ran=False)
@@ -142,9 +143,9 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source, *, force: bool) 
                 for raw in capture.scan(source, lambda key: store.seen(source.id, key))
             )
         elif source.kind is SourceKind.FEED:
-            documents = feed_documents(settings, store, fetcher, source, now, result, force=force)
+            documents = feed_documents(settings, store, fetcher, source, now, result)
         elif source.kind is SourceKind.PAGE:
-            documents = page_documents(settings, store, fetcher, source, now, result, force=force)
+            documents = page_documents(settings, store, fetcher, source, now, result)
         else:
             raise FetchError(f"source {source.id!r}: kind {source.kind.value!r} is not supported yet")
         for key, content_hash, read in documents:

@@ -6,7 +6,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import NamedTuple
 
@@ -18,15 +18,13 @@ from feeds.fetch import (
     Disallowed,
     Fetcher,
     FetchPolicy,
-    RetryLater,
     StatusError,
     Validators,
-    backoff,
-    next_check,
 )
 from feeds.models import Article, Extracted, Precision, RawItem, Source, SourceKind
 from feeds.normalize import normalize
 from feeds.normalize.dates import parse_date
+from feeds.serve.jobs.polling import answered, failed, started
 from feeds.serve.jobs.reports import Document, SourceReport
 from feeds.serve.jobs.upstream import entry_of, full_text
 from feeds.sources.feed import parse_feed
@@ -43,10 +41,8 @@ def page_documents(
     source: Source,
     now: datetime,
     result: SourceReport,
-    *,
-    force: bool,
 ) -> Iterator[Document]:
-    """The new articles of a page source that is due: its list pages walked, each unseen article fetched.
+    """The new articles of a page source: its list pages walked, each unseen article fetched.
 
     The first list page is fetched with conditional GET; when it did not change,
     nothing else is. Later pages are read while the one before listed an
@@ -58,22 +54,13 @@ def page_documents(
     read in full. List-page errors back off like a feed's.
     """
     assert source.listing is not None and source.url is not None
-    state = store.source_state(source.id)
-    if state.gone and not force:
-        result.note = "gone (HTTP 410): fetched again only with --source"
-        return
-    if not force and state.next_check_at is not None and state.next_check_at > now:
-        result.note = f"not due until {state.next_check_at.isoformat()}"
-        return
     listing = source.listing
-    interval = timedelta(minutes=source.interval_minutes)
-    shortest, longest = timedelta(minutes=source.min_interval_minutes), timedelta(minutes=source.max_interval_minutes)
+    state = store.source_state(source.id)
     full = not (state.etag or state.last_modified or state.body_hash)  # first run, or articles to retry
-    state = replace(state, last_fetch_at=now, url=state.url or source.url)
-    list_url = state.url or source.url
+    state = started(store, source, now)
     try:
         fetched = fetcher.fetch(
-            list_url,
+            state.url or source.url,
             Validators(state.etag, state.last_modified, state.body_hash),
             robots=True,
             min_delay=listing.min_delay,
@@ -82,30 +69,10 @@ def page_documents(
             parse_list(fetched.content, fetched.final_url, fetched.charset, listing) if fetched.status == "ok" else None
         )
     except FeedsError as exc:
-        failures = state.failures + 1
-        wait = timedelta(seconds=backoff(failures, base=interval.total_seconds(), max_interval=longest.total_seconds()))
-        retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
-        due = next_check(now, interval=wait, min_interval=shortest, max_interval=longest, retry_after=retry_after)
-        store.save_source_state(
-            replace(state, last_status="error", last_error=str(exc), failures=failures, next_check_at=due)
-        )
+        failed(store, source, state, now, exc)
         raise
     gone = fetched.status == "gone"
-    state = replace(
-        state,
-        url=fetched.permanent_url or state.url,
-        etag=fetched.validators.etag,
-        last_modified=fetched.validators.last_modified,
-        body_hash=fetched.validators.body_hash,
-        last_ok_at=now,
-        last_status="gone" if gone else fetched.status,
-        last_error=None,
-        failures=0,
-        gone=gone,
-        next_check_at=next_check(
-            now, interval=interval, min_interval=shortest, max_interval=longest, max_age=fetched.max_age
-        ),
-    )
+    state = answered(source, state, fetched, now)
     store.save_source_state(state)
     if page is None:
         result.note = "gone (HTTP 410)" if gone else fetched.status

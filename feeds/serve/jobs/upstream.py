@@ -6,7 +6,7 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from feeds.config import Settings
@@ -16,14 +16,12 @@ from feeds.fetch import (
     Fetcher,
     FetchPolicy,
     FetchResult,
-    RetryLater,
     Validators,
-    backoff,
-    next_check,
     observed_interval,
 )
 from feeds.models import Article, Extracted, RawItem, Source, SourceState
 from feeds.normalize import normalize
+from feeds.serve.jobs.polling import Intervals, answered, failed, started
 from feeds.serve.jobs.reports import Document, SourceReport
 from feeds.sources import capture
 from feeds.sources.feed import FeedItem, parse_feed
@@ -33,26 +31,10 @@ log = logging.getLogger(__name__)
 
 
 def feed_documents(
-    settings: Settings,
-    store: Store,
-    fetcher: Fetcher,
-    source: Source,
-    now: datetime,
-    result: SourceReport,
-    *,
-    force: bool,
+    settings: Settings, store: Store, fetcher: Fetcher, source: Source, now: datetime, result: SourceReport
 ) -> Iterator[Document]:
-    """The entries of a feed source that is due, fetched politely; the source's state is saved either way."""
-    state = store.source_state(source.id)
-    if state.gone and not force:
-        result.note = "gone (HTTP 410): fetched again only with --source"
-        return
-    if not force and state.next_check_at is not None and state.next_check_at > now:
-        result.note = f"not due until {state.next_check_at.isoformat()}"
-        return
-    interval = timedelta(minutes=source.interval_minutes)
-    shortest, longest = timedelta(minutes=source.min_interval_minutes), timedelta(minutes=source.max_interval_minutes)
-    state = replace(state, last_fetch_at=now, url=state.url or source.url)
+    """The entries of a feed source, fetched politely; the source's state is saved either way."""
+    state = started(store, source, now)
     try:
         fetched = _fetch(fetcher, source, state)
         if fetched.status == "gone":
@@ -65,37 +47,22 @@ def feed_documents(
             else None
         )
     except FeedsError as exc:
-        failures = state.failures + 1
-        wait = timedelta(seconds=backoff(failures, base=interval.total_seconds(), max_interval=longest.total_seconds()))
-        retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
-        due = next_check(now, interval=wait, min_interval=shortest, max_interval=longest, retry_after=retry_after)
-        store.save_source_state(
-            replace(state, last_status="error", last_error=str(exc), failures=failures, next_check_at=due)
-        )
+        failed(store, source, state, now, exc)
         raise
-    state = replace(
+    observed = None
+    if source.adaptive and parsed is not None:
+        usual = Intervals.of(source).usual
+        observed = observed_interval([i.published for i in parsed.items if i.published], fallback=usual)
+    state = answered(
+        source,
         state,
-        url=fetched.permanent_url or state.url,
-        etag=fetched.validators.etag,
-        last_modified=fetched.validators.last_modified,
-        body_hash=fetched.validators.body_hash,
-        last_ok_at=now,
-        last_status=fetched.status,
-        last_error=None,
-        failures=0,
-        gone=False,
-        parse_warning=parsed.bozo_reason if parsed is not None else state.parse_warning,
-        next_check_at=next_check(
-            now,
-            interval=observed_interval([i.published for i in parsed.items if i.published], fallback=interval)
-            if source.adaptive and parsed is not None
-            else interval,
-            min_interval=shortest,
-            max_interval=longest,
-            ttl_minutes=parsed.ttl_minutes if parsed is not None else None,
-            max_age=fetched.max_age,
-        ),
+        fetched,
+        now,
+        interval=observed,
+        ttl_minutes=parsed.ttl_minutes if parsed is not None else None,
     )
+    if parsed is not None:
+        state = replace(state, parse_warning=parsed.bozo_reason)
     if parsed is None:
         store.save_source_state(state)
         result.note = fetched.status
