@@ -71,7 +71,7 @@ GZIP_MIN_BYTES = 200
 GZIP_LEVEL = 6
 MAX_PATH_CHARS = 1024
 MAX_MISSING = 4096
-MAX_ANSWERS = 4096  # remembered RSGI answers; the cache starts over when full (header values are the client's)
+MAX_ANSWERS = 4096  # remembered RSGI answers; they start over when full (header values are the client's)
 BAD_RAW = (b"%2f", b"%5c", b"%00")
 
 
@@ -392,10 +392,10 @@ class StaticApp:
         self.tree = tree
         self.routes = dict(extra_routes or {})
         self.requests: defaultdict[int, int] = defaultdict(int)
-        # RSGI answers by (path, method, every request header), each with the entry it was made from:
-        # valid while the tree holds that same entry for the path (the answer depends on three of those
-        # headers only, but reading all of them at once costs less than looking up three)
-        self._answers: dict[tuple[Any, ...], tuple[Entry, int, bool, list[tuple[str, str]], bytes]] = {}
+        # RSGI answers remembered with the entry they were made from: valid while the tree holds that
+        # same entry for the path (see __rsgi__)
+        self._answers: dict[tuple[str | None, ...], tuple[Entry, int, list[tuple[str, str]], bytes]] = {}
+        self._not_modified: dict[tuple[str, str], tuple[Entry, list[tuple[str, str]]]] = {}
         self._entries = tree.entries  # the tree's dictionary itself: it is cleared, never replaced
 
     def _count(self, status: int) -> None:
@@ -495,18 +495,29 @@ class StaticApp:
             return
         method: str = scope.method
         path: str = scope.path
-        headers = scope.headers
-        # The hot path: the same request as one answered before, for a file that has not changed since
-        raw = (path, method, *headers.items())
-        known = self._answers.get(raw)
-        if known is not None and known[0] is self._entries.get(path):
-            _entry, status, kind, response_headers, body = known
-            self.requests[status] += 1
-            if kind:
-                protocol.response_bytes(status, response_headers, body)
-            else:
-                protocol.response_empty(status, response_headers)
-            return
+        get = scope.headers.get
+        inm: str | None = get("if-none-match")
+        # The hot paths: a request like one answered before, for a file that has not changed since.
+        # A conditional GET or HEAD whose one tag matched gives 304 whatever else it asks: (path, tag) is
+        # its key. Any other request is keyed by what its answer depends on.
+        if inm is not None:
+            key: tuple[str | None, ...] | None = None
+            seen = self._not_modified.get((path, inm))
+            if seen is not None and seen[0] is self._entries.get(path) and (method == "GET" or method == "HEAD"):
+                self.requests[304] += 1
+                protocol.response_empty(304, seen[1])
+                return
+        else:
+            key = (path, method, get("accept-encoding"), get("if-modified-since"))
+            known = self._answers.get(key)
+            if known is not None and known[0] is self._entries.get(path):
+                _entry, status, response_headers, body = known
+                self.requests[status] += 1
+                if status == 304:
+                    protocol.response_empty(304, response_headers)
+                else:
+                    protocol.response_bytes(status, response_headers, body)
+                return
         head = method == "HEAD"
         if self.routes and path in self.routes:
             await self._route_rsgi(self.routes[path], scope, protocol, head)
@@ -520,11 +531,9 @@ class StaticApp:
             self._count(404)
             protocol.response_bytes(404, _NOT_FOUND_RSGI[0], b"" if head else _NOT_FOUND_RSGI[1])
             return
-        get = headers.get
-        key = (path, method, get("if-none-match"), get("accept-encoding"), get("if-modified-since"))
-        encoding = key[3]
+        encoding: str | None = get("accept-encoding")
         gz = encoding is not None and entry.etag_gz is not None and accepts_gzip(encoding.encode("latin-1"))
-        status, gz = answer(entry, key[2], key[4], gz)
+        status, gz = answer(entry, inm, get("if-modified-since"), gz)
         self._count(status)
         rsgi = entry.rsgi
         if status == 304:
@@ -534,9 +543,13 @@ class StaticApp:
             response_headers = rsgi.headers_200_gz if gz else rsgi.headers_200
             body = b"" if head else rsgi.body_gz if gz else rsgi.body
             protocol.response_bytes(200, response_headers, body)
-        if len(self._answers) >= MAX_ANSWERS:
+        if len(self._answers) + len(self._not_modified) >= MAX_ANSWERS:
             self._answers.clear()
-        self._answers[raw] = (entry, status, status != 304, response_headers, body)
+            self._not_modified.clear()
+        if key is not None:
+            self._answers[key] = (entry, status, response_headers, body)
+        elif status == 304 and inm is not None and "," not in inm and not inm.strip().startswith("*"):
+            self._not_modified[(path, inm)] = (entry, response_headers)
 
     async def _route_rsgi(self, handler: RouteHandler, scope: Any, protocol: Any, head: bool) -> None:
         allowed = handler.methods if isinstance(handler, Route) else READ_METHODS
