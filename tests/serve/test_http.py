@@ -137,3 +137,16 @@ def test_405_for_other_methods(server: Running, method: str) -> None:
     response = httpx.request(method, server.base + "/feeds/all.rss", timeout=5)
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_repeated_conditional_requests_keep_their_meaning(server: Running) -> None:
+    url = server.base + "/feeds/all.rss"
+    tag = httpx.get(url, headers={"Accept-Encoding": "gzip"}, timeout=5).headers["etag"]
+    for _ in range(3):  # answered again and again, from what the server remembers after the first
+        assert httpx.get(url, headers={"If-None-Match": tag}, timeout=5).status_code == 304
+        assert httpx.head(url, headers={"If-None-Match": tag}, timeout=5).status_code == 304
+        assert httpx.post(url, headers={"If-None-Match": tag}, timeout=5).status_code == 405
+        assert httpx.get(url, headers={"If-None-Match": '"other"'}, timeout=5).status_code == 200
+        other = server.base + "/feeds/all.atom"
+        assert httpx.get(other, headers={"If-None-Match": tag}, timeout=5).status_code == 200
+        assert httpx.get(server.base + "/missing.rss", headers={"If-None-Match": tag}, timeout=5).status_code == 404
