@@ -29,8 +29,8 @@
 
 429 and 503 raise ``RetryLater`` with the server's Retry-After; other 4xx and
 5xx raise ``StatusError``; everything else that goes wrong raises ``FetchError``.
-``backoff`` and ``next_check`` turn failures and server hints into the next time
-a source is looked at. Local files are not read here (``sources/feed.py`` does).
+Local files are not read here (``sources/feed.py`` does); when a source is
+looked at next is ``feeds.serve.jobs.polling``'s business.
 """
 
 from __future__ import annotations
@@ -38,12 +38,11 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import ipaddress
-import random
 import re
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -65,9 +64,7 @@ __all__ = [
     "RobotsCache",
     "StatusError",
     "Validators",
-    "backoff",
     "check_address",
-    "next_check",
 ]
 
 Status = Literal["ok", "not-modified", "unchanged", "gone"]
@@ -513,51 +510,3 @@ def _timeout_name(exc: httpx.TimeoutException) -> str:
         httpx.WriteTimeout: "write timeout",
         httpx.PoolTimeout: "timeout waiting for a free connection",
     }.get(type(exc), "timeout")
-
-
-# --------------------------------------------------------------------------- scheduling
-
-
-def backoff(failures: int, *, base: float, max_interval: float, rng: random.Random | None = None) -> float:
-    """Seconds to wait after ``failures`` consecutive failures: exponential, full jitter, capped.
-
-    The ceiling doubles with each failure from ``base`` up to ``max_interval``; the wait is drawn uniformly
-    below it. There is no last attempt: a source keeps being retried at most ``max_interval`` apart.
-    """
-    if failures <= 0:
-        return 0.0
-    ceiling = min(max_interval, base * 2.0 ** min(failures - 1, 64))
-    return (rng or random).uniform(0.0, ceiling)
-
-
-def next_check(
-    now: datetime,
-    *,
-    interval: timedelta,
-    min_interval: timedelta,
-    max_interval: timedelta,
-    ttl_minutes: int | None = None,
-    max_age: int | None = None,
-    retry_after: datetime | None = None,
-) -> datetime:
-    """When to look at a source again: the longest of the configured interval (or back-off), the feed's
-    ``<ttl>``, Cache-Control max-age and Retry-After, clamped to [``min_interval``, ``max_interval``]."""
-    delays = [interval]
-    if ttl_minutes is not None and ttl_minutes > 0:
-        delays.append(timedelta(minutes=ttl_minutes))
-    if max_age is not None and max_age > 0:
-        delays.append(timedelta(seconds=max_age))
-    if retry_after is not None:
-        delays.append(retry_after - now)
-    delay = min(max(max(delays), min_interval), max_interval)
-    return now + delay
-
-
-def observed_interval(dates: Sequence[datetime], *, fallback: timedelta, sample: int = 10) -> timedelta:
-    """Half the mean gap between the newest ``sample`` entry dates: a feed that posts hourly is read
-    every half hour, one that posts weekly every few days. ``fallback`` when fewer than two dates."""
-    newest = sorted(dates, reverse=True)[:sample]
-    if len(newest) < 2:
-        return fallback
-    mean_gap = (newest[0] - newest[-1]) / (len(newest) - 1)
-    return max(mean_gap / 2, timedelta(0))

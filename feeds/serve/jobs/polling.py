@@ -1,12 +1,18 @@
-"""The fetch state that feed and page sources share: a run started, a fetch failed, a fetch answered."""
+"""The fetch state that feed and page sources share: a run started, a fetch failed, a fetch answered.
+
+And when to look at a source next: ``backoff`` after failures (exponential, full jitter), ``next_check``
+from the interval and the server's hints, ``observed_interval`` from how often a feed posts.
+"""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from feeds.errors import FeedsError
-from feeds.fetch import FetchResult, RetryLater, backoff, next_check
+from feeds.fetch import FetchResult, RetryLater
 from feeds.models import Source, SourceState
 from feeds.store import Store
 
@@ -83,3 +89,48 @@ def answered(
             max_age=fetched.max_age,
         ),
     )
+
+
+def backoff(failures: int, *, base: float, max_interval: float, rng: random.Random | None = None) -> float:
+    """Seconds to wait after ``failures`` consecutive failures: exponential, full jitter, capped.
+
+    The ceiling doubles with each failure from ``base`` up to ``max_interval``; the wait is drawn uniformly
+    below it. There is no last attempt: a source keeps being retried at most ``max_interval`` apart.
+    """
+    if failures <= 0:
+        return 0.0
+    ceiling = min(max_interval, base * 2.0 ** min(failures - 1, 64))
+    return (rng or random).uniform(0.0, ceiling)
+
+
+def next_check(
+    now: datetime,
+    *,
+    interval: timedelta,
+    min_interval: timedelta,
+    max_interval: timedelta,
+    ttl_minutes: int | None = None,
+    max_age: int | None = None,
+    retry_after: datetime | None = None,
+) -> datetime:
+    """When to look at a source again: the longest of the configured interval (or back-off), the feed's
+    ``<ttl>``, Cache-Control max-age and Retry-After, clamped to [``min_interval``, ``max_interval``]."""
+    delays = [interval]
+    if ttl_minutes is not None and ttl_minutes > 0:
+        delays.append(timedelta(minutes=ttl_minutes))
+    if max_age is not None and max_age > 0:
+        delays.append(timedelta(seconds=max_age))
+    if retry_after is not None:
+        delays.append(retry_after - now)
+    delay = min(max(max(delays), min_interval), max_interval)
+    return now + delay
+
+
+def observed_interval(dates: Sequence[datetime], *, fallback: timedelta, sample: int = 10) -> timedelta:
+    """Half the mean gap between the newest ``sample`` entry dates: a feed that posts hourly is read
+    every half hour, one that posts weekly every few days. ``fallback`` when fewer than two dates."""
+    newest = sorted(dates, reverse=True)[:sample]
+    if len(newest) < 2:
+        return fallback
+    mean_gap = (newest[0] - newest[-1]) / (len(newest) - 1)
+    return max(mean_gap / 2, timedelta(0))

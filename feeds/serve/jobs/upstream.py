@@ -17,11 +17,10 @@ from feeds.fetch import (
     FetchPolicy,
     FetchResult,
     Validators,
-    observed_interval,
 )
 from feeds.models import Article, Extracted, RawItem, Source, SourceState
 from feeds.normalize import normalize
-from feeds.serve.jobs.polling import Intervals, answered, failed, started
+from feeds.serve.jobs.polling import Intervals, answered, failed, observed_interval, started
 from feeds.serve.jobs.reports import Document, SourceReport
 from feeds.sources import capture
 from feeds.sources.feed import FeedItem, parse_feed

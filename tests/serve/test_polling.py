@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feeds.fetch import backoff, next_check
+from feeds.serve.jobs.polling import backoff, next_check
 
 NOW = datetime(2024, 4, 12, 10, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -67,7 +67,7 @@ def test_next_check_clamps_to_min_interval() -> None:
 def test_observed_interval_is_half_the_mean_gap_of_the_newest_entries() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from feeds.fetch import observed_interval
+    from feeds.serve.jobs.polling import observed_interval
 
     start = datetime(2024, 1, 1, tzinfo=UTC)
     hourly = [start + timedelta(hours=h) for h in range(24)]
