@@ -20,7 +20,8 @@ from urllib.parse import parse_qs
 from feeds.config import Settings
 from feeds.models import Source, SourceState
 from feeds.serve.metrics import CONTENT_TYPE, ServiceMetrics
-from feeds.serve.web import Headers, Route, RouteHandler, RouteResult, Scope
+from feeds.serve.tree import Headers
+from feeds.serve.web import Route, RouteHandler, RouteResult, Scope
 from feeds.store import Store
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.serve.web import accepts_gzip, build_entry, content_type, etag_matches, not_modified_since, safe_parts
+from feeds.serve.tree import build_entry, content_type, safe_parts
+from feeds.serve.web import accepts_gzip, etag_matches, not_modified_since
 
 
 @pytest.mark.parametrize(
