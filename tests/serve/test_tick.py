@@ -266,3 +266,19 @@ def test_a_stopped_ingest_runs_nothing_more_and_releases_its_claims(
         assert store.claim([f"up{n}" for n in range(SOURCES)], now=NOW, until=NOW + timedelta(minutes=1)) == [
             f"up{n}" for n in range(SOURCES)
         ]
+
+
+def test_one_log_line_per_source_with_its_url_status_items_and_duration(
+    tmp_path: Path, upstream: tuple[Upstream, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    state, port = upstream
+    state.pause = 0
+    settings = _settings(tmp_path, port)
+    with Store.open(settings.database_url) as store, caplog.at_level("INFO", logger="feeds.serve.jobs.ingest"):
+        ingest(settings, store, now=NOW)
+    lines = {r.source_id: r for r in caplog.records if r.getMessage() == "source ingested"}  # type: ignore[attr-defined]
+    assert sorted(lines) == ["inbox", *(f"up{n}" for n in range(SOURCES))]
+    up = lines["up2"]
+    assert (up.url, up.status, up.new) == (f"http://127.0.0.1:{port}/2.xml", "ok", 1)  # type: ignore[attr-defined]
+    assert up.duration_ms >= 0  # type: ignore[attr-defined]
+    assert lines["inbox"].status == "scanned"  # type: ignore[attr-defined]

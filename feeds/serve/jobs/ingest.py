@@ -138,6 +138,7 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source) -> SourceReport:
     started = time.monotonic()
     try:
         if source.kind is SourceKind.CAPTURE:
+            result.url, result.status = str(source.path), "scanned"
             documents: Iterable[Document] = (
                 (raw.key, raw.content_hash, lambda raw=raw: extract(raw))  # type: ignore[misc]
                 for raw in capture.scan(source, lambda key: store.seen(source.id, key))
@@ -179,6 +180,8 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source) -> SourceReport:
         "source ingested",
         extra={
             "source_id": source.id,
+            "url": result.url,
+            "status": result.status,
             "new": result.new,
             "updated": result.updated,
             "unchanged": result.unchanged,

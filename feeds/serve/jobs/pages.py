@@ -59,6 +59,7 @@ def page_documents(
     full = not (state.etag or state.last_modified or state.body_hash)  # first run, or articles to retry
     state = started(store, source, now)
     try:
+        result.url = state.url or source.url
         fetched = fetcher.fetch(
             state.url or source.url,
             Validators(state.etag, state.last_modified, state.body_hash),
@@ -69,8 +70,10 @@ def page_documents(
             parse_list(fetched.content, fetched.final_url, fetched.charset, listing) if fetched.status == "ok" else None
         )
     except FeedsError as exc:
+        result.status = "error"
         failed(store, source, state, now, exc)
         raise
+    result.url, result.status = fetched.final_url, fetched.status
     gone = fetched.status == "gone"
     state = answered(source, state, fetched, now)
     store.save_source_state(state)

@@ -18,6 +18,8 @@ class SourceReport:
     error: str | None = None  # the source as a whole failed
     note: str | None = None  # not due, not modified, …
     ran: bool = True  # False for a source that was not due
+    url: str | None = None  # what was read: the feed or list page URL (after redirects), or the folder
+    status: str | None = None  # how the fetch of that URL went: ok, not-modified, unchanged, gone, error
     seconds: float = 0.0  # how long its run took
 
 

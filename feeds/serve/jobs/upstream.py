@@ -35,7 +35,9 @@ def feed_documents(
     """The entries of a feed source, fetched politely; the source's state is saved either way."""
     state = started(store, source, now)
     try:
+        result.url = state.url or (source.path.as_uri() if source.path is not None else None)
         fetched = _fetch(fetcher, source, state)
+        result.url, result.status = fetched.final_url, fetched.status
         if fetched.status == "gone":
             store.save_source_state(replace(state, gone=True, last_status="gone", last_error=None, failures=0))
             result.note = "gone (HTTP 410)"
@@ -46,6 +48,7 @@ def feed_documents(
             else None
         )
     except FeedsError as exc:
+        result.status = "error"
         failed(store, source, state, now, exc)
         raise
     observed = None
