@@ -26,46 +26,32 @@ the newest ``changed_at`` of its articles.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import selectinload, sessionmaker
 
 from feeds.errors import StoreError
-from feeds.models import Article, Disclaimer, Precision, SourceState, Upstream
+from feeds.models import Article, SourceState
 from feeds.store.db import cause, describe, migrate, open_engine, writer
+from feeds.store.rows import UpsertResult, UpsertStatus, near_duplicate, new_row, to_article, update_row
 from feeds.store.tables import (
     ArticleBandRow,
     ArticleCategoryRow,
     ArticleRow,
-    ArticleViaRow,
     DocumentRow,
     SourceStateRow,
 )
 
 __all__ = ["PruneResult", "Store", "UpsertResult", "UpsertStatus"]
 
-UpsertStatus = Literal["new", "updated", "unchanged", "merged"]
-
 _STATE_FIELDS = tuple(f.name for f in fields(SourceState))
-BANDS = 32  # LSH bands over the 128-value MinHash signature: 4 values a band
-NEAR_DUPLICATE = 0.7  # estimated Jaccard similarity of shingles from which two bodies are one article
-
-
-@dataclass(frozen=True)
-class UpsertResult:
-    """What an upsert did, and which categories' feeds it touched."""
-
-    status: UpsertStatus
-    article_id: str
-    categories: frozenset[str]  # old ∪ new categories when they changed; empty when unchanged
 
 
 @dataclass(frozen=True)
@@ -287,12 +273,12 @@ class Store:
                     options=[selectinload(ArticleRow.categories), selectinload(ArticleRow.vias)],
                 )
                 if row is None:
-                    original = _near_duplicate(session, article)
+                    original = near_duplicate(session, article)
                     if original is not None:
-                        return _update(original, replace(article, id=original.id), now)
-                    session.add(_new_row(article, now))
+                        return update_row(original, replace(article, id=original.id), now)
+                    session.add(new_row(article, now))
                     return UpsertResult("new", article.id, frozenset(article.categories))
-                return _update(row, article, now)
+                return update_row(row, article, now)
         except SQLAlchemyError as exc:
             raise _failure(f"upsert article {article.id}", "articles", exc) from exc
 
@@ -311,7 +297,7 @@ class Store:
         stmt = stmt.order_by(recency.desc(), ArticleRow.id).limit(limit)
         try:
             with self._reads() as session:
-                return [_article(row) for row in session.scalars(stmt)]
+                return [to_article(row) for row in session.scalars(stmt)]
         except SQLAlchemyError as exc:
             what = f"category {category}" if category is not None else "all categories"
             raise _failure(f"list articles of {what}", "articles", exc) from exc
@@ -330,7 +316,7 @@ class Store:
         stmt = stmt.order_by(recency.asc(), ArticleRow.id.desc()).offset(offset).limit(limit)
         try:
             with self._reads() as session:
-                return [_article(row) for row in session.scalars(stmt)]
+                return [to_article(row) for row in session.scalars(stmt)]
         except SQLAlchemyError as exc:
             what = f"category {category}" if category is not None else "all categories"
             raise _failure(f"list archived articles of {what}", "articles", exc) from exc
@@ -369,9 +355,6 @@ class Store:
             raise _failure("count articles", "articles", exc) from exc
 
 
-# ---------------------------------------------------------------------- rows
-
-
 def _newest_ids(category: str | None, limit: int) -> Any:
     """The ids of the newest ``limit`` articles of ``category`` (None: of all), in ``feed_articles``' order."""
     recency = func.coalesce(ArticleRow.published, ArticleRow.first_seen)
@@ -379,161 +362,6 @@ def _newest_ids(category: str | None, limit: int) -> Any:
     if category is not None:
         stmt = stmt.join(ArticleCategoryRow).where(ArticleCategoryRow.slug == category)
     return stmt.order_by(recency.desc(), ArticleRow.id).limit(limit)
-
-
-def _new_row(article: Article, now: datetime) -> ArticleRow:
-    row = ArticleRow(
-        id=article.id, source_id=article.source_id, first_seen=now, changed_at=now, updated=article.updated
-    )
-    _set_content(row, article)
-    row.categories = [ArticleCategoryRow(slug=slug) for slug in sorted(set(article.categories))]
-    row.vias = [ArticleViaRow(url=url, source_id=article.source_id) for url in sorted(set(article.via))]
-    return row
-
-
-def _bands(signature: bytes) -> list[int]:
-    """One signed 64-bit value per band of the signature (none for an empty one)."""
-    if not signature:
-        return []
-    size = len(signature) // BANDS
-    return [
-        int.from_bytes(
-            hashlib.blake2b(signature[i * size : (i + 1) * size], digest_size=8).digest(), "big", signed=True
-        )
-        for i in range(BANDS)
-    ]
-
-
-def similarity(a: bytes, b: bytes) -> float:
-    """Estimated Jaccard similarity of the shingle sets behind two MinHash signatures."""
-    if not a or len(a) != len(b):
-        return 0.0
-    same = sum(a[i : i + 4] == b[i : i + 4] for i in range(0, len(a), 4))
-    return same / (len(a) // 4)
-
-
-def _near_duplicate(session: Session, article: Article) -> ArticleRow | None:
-    """The stored article whose body ``article`` reprints, if any: the most similar above the threshold."""
-    bands = _bands(article.signature)
-    if not bands:
-        return None
-    matches = or_(*(and_(ArticleBandRow.band == i, ArticleBandRow.value == v) for i, v in enumerate(bands)))
-    candidates = session.scalars(select(ArticleBandRow.article_id).where(matches).distinct()).all()
-    best: tuple[float, str] | None = None
-    for candidate in sorted(candidates):
-        row = session.get(ArticleRow, candidate)
-        if row is None or not row.signature:
-            continue
-        score = similarity(article.signature, row.signature)
-        if score >= NEAR_DUPLICATE and (best is None or score > best[0]):
-            best = (score, candidate)
-    if best is None:
-        return None
-    return session.get(
-        ArticleRow,
-        best[1],
-        with_for_update=True,
-        options=[selectinload(ArticleRow.categories), selectinload(ArticleRow.vias)],
-        populate_existing=True,
-    )
-
-
-def _update(row: ArticleRow, article: Article, now: datetime) -> UpsertResult:
-    old = {c.slug for c in row.categories}
-    new = set(article.categories)
-    own = article.source_id == row.source_id
-    content_changed = own and article.content_hash != row.content_hash
-    categories_changed = own and new != old
-
-    if content_changed:
-        _set_content(row, article)
-        row.updated = max(now, article.updated) if article.updated is not None else now
-    if categories_changed:
-        row.categories = [c for c in row.categories if c.slug in new]
-        row.categories.extend(ArticleCategoryRow(slug=slug) for slug in sorted(new - old))
-    vias_added = _add_vias(row, article, own)
-    if not (content_changed or categories_changed or vias_added):
-        return UpsertResult("unchanged", row.id, frozenset())
-
-    row.changed_at = now
-    if categories_changed:
-        return UpsertResult("updated", row.id, frozenset(old | new))
-    current = frozenset(c.slug for c in row.categories)
-    return UpsertResult("updated" if content_changed else "merged", row.id, current)
-
-
-def _add_vias(row: ArticleRow, article: Article, own: bool) -> bool:
-    """Add the pages ``article`` was read from that ``row`` does not know yet; True when any was added."""
-    candidates = set(article.via)
-    if not own and article.link:
-        candidates.add(article.link)
-    known = {v.url for v in row.vias}
-    if row.link:
-        known.add(row.link)
-    fresh = sorted(candidates - known)
-    row.vias.extend(ArticleViaRow(url=url, source_id=article.source_id) for url in fresh)
-    return bool(fresh)
-
-
-def _set_content(row: ArticleRow, article: Article) -> None:
-    row.title = article.title
-    row.link = article.link
-    row.origin_url = article.origin_url
-    row.source_name = article.source_name
-    row.author = article.author
-    row.published = article.published
-    row.published_precision = article.published_precision.value
-    row.language = article.language
-    row.summary = article.summary
-    row.content_html = article.content_html
-    row.content_text = article.content_text
-    row.disclaimer_kind = article.disclaimer.kind if article.disclaimer is not None else None
-    row.disclaimer_text = article.disclaimer.text if article.disclaimer is not None else None
-    row.rights = article.rights
-    row.content_hash = article.content_hash
-    row.signature = article.signature or None
-    upstream = article.upstream
-    row.upstream_title = upstream.title if upstream else None
-    row.upstream_url = upstream.url if upstream else None
-    row.upstream_id = upstream.id if upstream else None
-    row.upstream_updated = upstream.updated if upstream else None
-    row.bands = [ArticleBandRow(band=i, value=v) for i, v in enumerate(_bands(article.signature))]
-
-
-def _article(row: ArticleRow) -> Article:
-    disclaimer = None
-    if row.disclaimer_kind is not None:
-        disclaimer = Disclaimer(kind=row.disclaimer_kind, text=row.disclaimer_text or "")
-    return Article(
-        id=row.id,
-        source_id=row.source_id,
-        title=row.title,
-        link=row.link,
-        origin_url=row.origin_url,
-        source_name=row.source_name,
-        author=row.author,
-        published=row.published,
-        updated=row.updated,
-        published_precision=Precision(row.published_precision),
-        language=row.language,
-        summary=row.summary,
-        content_html=row.content_html,
-        content_text=row.content_text,
-        categories=_sorted(c.slug for c in row.categories),
-        disclaimer=disclaimer,
-        rights=row.rights,
-        content_hash=row.content_hash,
-        via=_sorted(v.url for v in row.vias),
-        first_seen=row.first_seen,
-        signature=row.signature or b"",
-        upstream=Upstream(row.upstream_title, row.upstream_url, row.upstream_id, row.upstream_updated)
-        if row.upstream_url or row.upstream_id or row.upstream_title
-        else None,
-    )
-
-
-def _sorted(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(values)))
 
 
 def _aware(value: datetime, name: str) -> datetime:

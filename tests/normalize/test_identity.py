@@ -61,7 +61,7 @@ def test_content_hash_is_stable_and_sensitive() -> None:
 
 def test_signatures_of_two_reprints_are_similar_and_of_unrelated_texts_not() -> None:
     from feeds.normalize.identity import signature
-    from feeds.store.repo import similarity
+    from feeds.store.rows import similarity
     from tests.conftest import SEED
 
     body = "\n".join(SEED.read_text(encoding="utf-8").splitlines()[1:8])
