@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from feeds.cli import Progress, progress_line
+from feeds.console import Progress, progress_line
 from feeds.serve.jobs import SourceReport
 from tests.conftest import ROOT, make_instance
 

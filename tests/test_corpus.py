@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from feeds.cli import article_json
 from feeds.config import Settings, load_settings
+from feeds.console import article_json
 from feeds.errors import FeedsError
 from feeds.extract import extract
 from feeds.models import RawItem, Source, SourceKind
