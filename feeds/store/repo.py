@@ -28,11 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload, sessionmaker
@@ -52,6 +52,7 @@ from feeds.store.tables import (
 __all__ = ["PruneResult", "Store", "UpsertResult", "UpsertStatus"]
 
 _STATE_FIELDS = tuple(f.name for f in fields(SourceState))
+TOUCH_EVERY = timedelta(hours=1)  # how stale a document's seen_at may get before a touch rewrites it
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,29 @@ class Store:
         except SQLAlchemyError as exc:
             raise _failure(f"mark document {source_id}:{key} seen", "documents", exc) from exc
 
+    def touch(self, source_id: str, now: datetime, *, keys: Iterable[str] = (), since: datetime | None = None) -> None:
+        """Record that ``source_id`` still lists documents: ``keys``, and every one last listed at ``since``
+        or later. Their ``seen_at`` becomes ``now``; a row touched within the last ``TOUCH_EVERY`` is left
+        alone, so a source read every minute does not rewrite its documents every minute."""
+        _aware(now, "now")
+        listed, fresh = sorted(keys), DocumentRow.seen_at < now - TOUCH_EVERY
+        chunks = range(0, len(listed), 500)
+        statements: list[ColumnElement[bool]] = [DocumentRow.key.in_(listed[i : i + 500]) for i in chunks]
+        if since is not None:
+            # a row listed then may have gone untouched for up to TOUCH_EVERY before it
+            statements.append(DocumentRow.seen_at >= since - TOUCH_EVERY)
+        try:
+            with self._writes.begin() as session:
+                for which in statements:
+                    session.execute(
+                        update(DocumentRow)
+                        .where(DocumentRow.source_id == source_id, which, fresh)
+                        .values(seen_at=now)
+                        .execution_options(synchronize_session=False)
+                    )
+        except SQLAlchemyError as exc:
+            raise _failure(f"touch documents of {source_id}", "documents", exc) from exc
+
     # ------------------------------------------------------------------ source state
 
     def source_state(self, source_id: str) -> SourceState:
@@ -222,11 +246,12 @@ class Store:
     def prune(self, *, before: datetime, keep: Iterable[tuple[str | None, int]] | None = None) -> PruneResult:
         """Forget what is older than ``before`` and no longer needed; return what was deleted.
 
-        Always: the records of documents that gave no article (they failed, or
-        their article was pruned) last read before ``before``, so such a
-        document is read again if its source still offers it; and the
-        near-duplicate bands of articles unchanged since ``before`` (a reprint
-        is looked for among recent articles only).
+        Always: the records of documents their source has not listed since
+        ``before`` (``seen_at``: when a document was last processed or found
+        listed, see ``touch``), so a document that is listed is never read
+        again, even when its article was pruned; and the near-duplicate bands
+        of articles unchanged since ``before`` (a reprint is looked for among
+        recent articles only).
 
         With ``keep`` — (category or None for all, count) pairs naming what the
         published feeds show — articles unchanged since ``before`` that are not
@@ -236,9 +261,7 @@ class Store:
         _aware(before, "before")
         try:
             with self._writes.begin() as session:
-                documents = session.execute(
-                    delete(DocumentRow).where(DocumentRow.article_id.is_(None), DocumentRow.seen_at < before)
-                )
+                documents = session.execute(delete(DocumentRow).where(DocumentRow.seen_at < before))
                 old = select(ArticleRow.id).where(ArticleRow.changed_at < before)
                 bands = session.execute(delete(ArticleBandRow).where(ArticleBandRow.article_id.in_(old)))
                 articles = 0

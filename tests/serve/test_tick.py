@@ -32,6 +32,7 @@ class Upstream:
         self.most = 0
         self.paths: list[str] = []
         self.pause = 0.4
+        self.extra = ""  # another item in every feed, when set
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def upstream() -> Iterator[tuple[Upstream, int]]:
                     f"<item><title>来源{n}的文章</title><link>http://up.example.org/{n}.html</link><guid>g{n}</guid>"
                     "<pubDate>Mon, 23 Dec 2024 10:00:00 +0800</pubDate>"
                     f"<description>&lt;p&gt;来源{n}的正文,内容各不相同:{n * 40}&lt;/p&gt;</description></item>"
-                    "</channel></rss>"
+                    f"{state.extra.format(n=n)}</channel></rss>"
                 ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
@@ -282,3 +283,28 @@ def test_one_log_line_per_source_with_its_url_status_items_and_duration(
     assert (up.url, up.status, up.new) == (f"http://127.0.0.1:{port}/2.xml", "ok", 1)  # type: ignore[attr-defined]
     assert up.duration_ms >= 0  # type: ignore[attr-defined]
     assert lines["inbox"].status == "scanned"  # type: ignore[attr-defined]
+
+
+def test_a_pruned_article_its_source_still_lists_does_not_come_back(
+    tmp_path: Path, upstream: tuple[Upstream, int]
+) -> None:
+    state, port = upstream
+    state.pause = 0
+    extra = "[retention]\ndays = 30\narchives = false\n[defaults]\nitems_per_feed = 2\n"
+    settings = _settings(tmp_path, port, extra)
+    month = timedelta(days=31)
+    with Store.open(settings.database_url) as store:
+        ingest(settings, store, now=NOW)
+        ingest(settings, store, now=NOW + month)  # every feed unchanged: what they list is still listed
+        result = prune(settings, store, now=NOW + month)
+        assert result is not None and result.articles > 0 and result.documents == 0
+        left = store.count_articles()
+        # the feeds change: each lists a new item beside the old one, whose article was pruned
+        state.extra = (
+            "<item><title>来源{n}的新文章</title><link>http://up.example.org/new{n}.html</link><guid>new{n}</guid>"
+            "<pubDate>Sat, 25 Jan 2025 10:00:00 +0800</pubDate>"
+            "<description>&lt;p&gt;来源{n}的新正文,又是一件完全不同的事情:{n}&lt;/p&gt;</description></item>"
+        )
+        report = ingest(settings, store, now=NOW + 2 * month)
+        assert [r.new for r in report.sources if r.source_id.startswith("up")] == [1] * SOURCES
+        assert store.count_articles() == left + SOURCES  # the new items only: no pruned article came back

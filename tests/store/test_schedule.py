@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import threading
 from datetime import timedelta
@@ -12,7 +11,7 @@ from sqlalchemy import create_engine, func, select
 from feeds.models import SourceState
 from feeds.normalize.identity import signature
 from feeds.store import Store
-from feeds.store.tables import ArticleBandRow, DocumentRow
+from feeds.store.tables import ArticleBandRow
 from tests.store.factory import T0, make_article
 
 LEASE = T0 + timedelta(minutes=15)
@@ -95,31 +94,34 @@ def _fill(store: Store, n: int) -> None:
         store.mark_seen("inbox", f"{day}.txt", "h", article_id, T0 + timedelta(days=day))
 
 
-def test_prune_without_keep_deletes_no_article_but_old_bands_and_failed_documents(store: Store, db_url: str) -> None:
-    _fill(store, 10)
+def test_prune_without_keep_deletes_no_article_but_old_bands_and_documents_no_longer_listed(
+    store: Store, db_url: str
+) -> None:
+    _fill(store, 10)  # document <d>.txt processed on day d
     store.mark_seen("inbox", "broken.txt", "h", None, T0)
-    store.mark_seen("inbox", "broken-recent.txt", "h", None, T0 + timedelta(days=9))
+    store.touch("inbox", T0 + timedelta(days=9), keys=["2.txt", "missing.txt"])  # still listed on day 9
     bands_before = _count(db_url, ArticleBandRow)
     assert bands_before > 0
     result = store.prune(before=T0 + timedelta(days=5))
     assert result.articles == 0
     assert store.count_articles() == 10
-    assert result.documents == 1
+    assert result.documents == 5  # 0, 1, 3, 4 and broken: not listed since day 5
+    assert [store.seen("inbox", f"{d}.txt") for d in range(10)] == [None, None, "h", None, None, *["h"] * 5]
     assert store.seen("inbox", "broken.txt") is None
-    assert store.seen("inbox", "broken-recent.txt") == "h"
-    assert store.seen("inbox", "0.txt") == "h"  # a document that gave a stored article stays
     assert result.bands == bands_before - _count(db_url, ArticleBandRow) > 0
 
 
 def test_prune_with_keep_deletes_old_articles_no_feed_shows(store: Store) -> None:
     _fill(store, 10)
+    store.touch("inbox", T0 + timedelta(days=9), keys=["0.txt"])  # the source still lists day 0's document
     result = store.prune(before=T0 + timedelta(days=5), keep=[("news", 3), (None, 2)])
     # days 0–4 are old; the feeds show days 7–9 (news) and 8–9 (all): 0–4 go, 5 and 6 stay as recent
     assert result.articles == 5
     remaining = store.feed_articles(None, 100)
     assert [a.published for a in remaining] == [T0 + timedelta(days=d) for d in range(9, 4, -1)]
-    # the documents of pruned articles stay (their article is gone), so a source does not read them again soon
+    # a listed document outlives its pruned article, so the source does not bring it back
     assert store.seen("inbox", "0.txt") == "h"
+    assert store.seen("inbox", "1.txt") is None
 
 
 def test_prune_keeps_old_articles_a_feed_still_shows(store: Store) -> None:
@@ -129,11 +131,16 @@ def test_prune_keeps_old_articles_a_feed_still_shows(store: Store) -> None:
     assert [a.id for a in store.feed_articles("news", 10)] == [f"{3:016x}", f"{2:016x}"]
 
 
-def test_prune_then_documents_of_pruned_articles_go_on_the_next_run(store: Store, db_url: str) -> None:
-    _fill(store, 3)
-    store.prune(before=T0 + timedelta(days=100), keep=[("news", 1)])
-    documents = _count(db_url, DocumentRow)
-    assert documents == 3
-    result = store.prune(before=T0 + timedelta(days=100), keep=[("news", 1)])
-    assert result.documents == 2
-    assert dataclasses.astuple(result)[2] == 0
+def test_touch_carries_what_was_listed_and_leaves_fresh_rows_alone(store: Store, db_url: str) -> None:
+    day = timedelta(days=1)
+    store.mark_seen("s", "a", "h", None, T0)
+    store.mark_seen("s", "b", "h", None, T0 + 2 * day)
+    store.mark_seen("s", "c", "h", None, T0 + 2 * day + timedelta(minutes=30))
+    # not modified on day 3: what was listed at the last good fetch (day 2) is still listed; "a" is not
+    store.touch("s", T0 + 3 * day, since=T0 + 2 * day + timedelta(minutes=30))
+    result = store.prune(before=T0 + 3 * day)
+    assert result.documents == 1
+    assert store.seen("s", "a") is None and store.seen("s", "b") == "h" and store.seen("s", "c") == "h"
+    # a touch within the hour rewrites nothing: seen_at stays at day 3
+    store.touch("s", T0 + 3 * day + timedelta(minutes=10), keys=["b", "c"])
+    assert store.prune(before=T0 + 3 * day + timedelta(minutes=5)).documents == 2

@@ -18,6 +18,7 @@ from feeds.models import Source, SourceKind
 from feeds.normalize import normalize
 from feeds.robots import RobotsCache
 from feeds.serve.jobs.pages import page_documents
+from feeds.serve.jobs.polling import Listed
 from feeds.serve.jobs.reports import Document, IngestReport, SourceReport
 from feeds.serve.jobs.upstream import feed_documents
 from feeds.sources import capture
@@ -135,22 +136,23 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source) -> SourceReport:
     if run.stop.is_set():
         return SourceReport(source.id, note="not run: stopping", ran=False)
     result = SourceReport(source.id)
+    listed = Listed(store, source.id)
     started = time.monotonic()
     try:
         if source.kind is SourceKind.CAPTURE:
             result.url, result.status = str(source.path), "scanned"
             documents: Iterable[Document] = (
                 (raw.key, raw.content_hash, lambda raw=raw: extract(raw))  # type: ignore[misc]
-                for raw in capture.scan(source, lambda key: store.seen(source.id, key))
+                for raw in capture.scan(source, listed)
             )
         elif source.kind is SourceKind.FEED:
-            documents = feed_documents(settings, store, fetcher, source, now, result)
+            documents = feed_documents(settings, store, fetcher, source, now, result, listed)
         elif source.kind is SourceKind.PAGE:
-            documents = page_documents(settings, store, fetcher, source, now, result)
+            documents = page_documents(settings, store, fetcher, source, now, result, listed)
         else:
             raise FetchError(f"source {source.id!r}: kind {source.kind.value!r} is not supported yet")
         for key, content_hash, read in documents:
-            if store.seen(source.id, key) == content_hash:
+            if listed(key) == content_hash:
                 result.unchanged += 1
                 continue
             try:
@@ -172,6 +174,7 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source) -> SourceReport:
                 result.unchanged += 1
             else:
                 result.updated += 1
+        listed.save(now)
     except FeedsError as exc:
         result.error = str(exc)
         log.error("source failed", extra={"source_id": source.id, "error": result.error})

@@ -24,7 +24,7 @@ from feeds.fetch import (
 from feeds.models import Article, Extracted, Precision, RawItem, Source, SourceKind
 from feeds.normalize import normalize
 from feeds.normalize.dates import parse_date
-from feeds.serve.jobs.polling import answered, failed, started
+from feeds.serve.jobs.polling import Listed, answered, failed, started
 from feeds.serve.jobs.reports import Document, SourceReport
 from feeds.serve.jobs.upstream import entry_of, full_text
 from feeds.sources.feed import parse_feed
@@ -41,6 +41,7 @@ def page_documents(
     source: Source,
     now: datetime,
     result: SourceReport,
+    listed: Listed,
 ) -> Iterator[Document]:
     """The new articles of a page source: its list pages walked, each unseen article fetched.
 
@@ -58,6 +59,7 @@ def page_documents(
     state = store.source_state(source.id)
     full = not (state.etag or state.last_modified or state.body_hash)  # first run, or articles to retry
     state = started(store, source, now)
+    last_ok = state.last_ok_at
     try:
         result.url = state.url or source.url
         fetched = fetcher.fetch(
@@ -78,13 +80,15 @@ def page_documents(
     state = answered(source, state, fetched, now)
     store.save_source_state(state)
     if page is None:
+        if not gone:
+            listed.carry(last_ok)  # not modified: it lists what it listed then
         result.note = "gone (HTTP 410)" if gone else fetched.status
         return
     retry = False
     disallowed = 0
     visited = [page.url]
     while True:
-        unseen = [link for link in page.links if store.seen(source.id, link.url) is None]
+        unseen = [link for link in page.links if listed(link.url) is None]
         for link in unseen:
             outcome = _page_article(fetcher, source, link)
             if isinstance(outcome, RawItem):

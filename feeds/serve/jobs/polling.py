@@ -1,4 +1,4 @@
-"""The fetch state that feed and page sources share: a run started, a fetch failed, a fetch answered.
+"""The state sources keep between runs: a run started, a fetch failed, a fetch answered, the documents listed.
 
 And when to look at a source next: ``backoff`` after failures (exponential, full jitter), ``next_check``
 from the interval and the server's hints, ``observed_interval`` from how often a feed posts.
@@ -15,6 +15,35 @@ from feeds.errors import FeedsError
 from feeds.fetch import FetchResult, RetryLater
 from feeds.models import Source, SourceState
 from feeds.store import Store
+
+
+class Listed:
+    """Looks a source's documents up in the store, and remembers the ones it found: those the source still lists.
+
+    ``save(now)`` records that they were listed now (one write), so retention forgets a document only once
+    its source has stopped listing it (``Store.prune``).
+    """
+
+    def __init__(self, store: Store, source_id: str) -> None:
+        self.store = store
+        self.source_id = source_id
+        self.keys: set[str] = set()
+        self.since: datetime | None = None
+
+    def __call__(self, key: str) -> str | None:
+        """The content hash the document was last processed with, or None for a new one."""
+        found = self.store.seen(self.source_id, key)
+        if found is not None:
+            self.keys.add(key)
+        return found
+
+    def carry(self, since: datetime | None) -> None:
+        """The source answered "not modified": it still lists every document it listed at ``since``."""
+        self.since = since
+
+    def save(self, now: datetime) -> None:
+        if self.keys or self.since is not None:
+            self.store.touch(self.source_id, now, keys=self.keys, since=self.since)
 
 
 @dataclass(frozen=True)

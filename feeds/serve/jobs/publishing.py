@@ -83,8 +83,8 @@ def prune(settings: Settings, store: Store, *, now: datetime | None = None) -> P
 
     With archives on (the default) every article stays, as archive pages show
     them all; only the near-duplicate index of old articles and the records of
-    old failed documents go. With ``archives = false``, old articles that no
-    feed shows any more go as well.
+    documents their sources stopped listing go. With ``archives = false``, old
+    articles that no feed shows any more go as well.
     """
     days = settings.retention.days
     if days == 0:

@@ -20,7 +20,7 @@ from feeds.fetch import (
 )
 from feeds.models import Article, Extracted, RawItem, Source, SourceState
 from feeds.normalize import normalize
-from feeds.serve.jobs.polling import Intervals, answered, failed, observed_interval, started
+from feeds.serve.jobs.polling import Intervals, Listed, answered, failed, observed_interval, started
 from feeds.serve.jobs.reports import Document, SourceReport
 from feeds.sources import capture
 from feeds.sources.feed import FeedItem, parse_feed
@@ -30,10 +30,21 @@ log = logging.getLogger(__name__)
 
 
 def feed_documents(
-    settings: Settings, store: Store, fetcher: Fetcher, source: Source, now: datetime, result: SourceReport
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    source: Source,
+    now: datetime,
+    result: SourceReport,
+    listed: Listed,
 ) -> Iterator[Document]:
-    """The entries of a feed source, fetched politely; the source's state is saved either way."""
+    """The entries of a feed source, fetched politely; the source's state is saved either way.
+
+    ``listed`` looks an entry up among the documents already processed (a new entry of a
+    ``full_text`` source has its page read).
+    """
     state = started(store, source, now)
+    last_ok = state.last_ok_at
     try:
         result.url = state.url or (source.path.as_uri() if source.path is not None else None)
         fetched = _fetch(fetcher, source, state)
@@ -67,10 +78,11 @@ def feed_documents(
         state = replace(state, parse_warning=parsed.bozo_reason)
     if parsed is None:
         store.save_source_state(state)
+        listed.carry(last_ok)  # not modified: it lists what it listed then
         result.note = fetched.status
         return
     for item in parsed.items:
-        if source.full_text and item.link and store.seen(source.id, item.key) is None:
+        if source.full_text and item.link and listed(item.key) is None:
             yield item.key, _item_hash(item), lambda item=item: full_text(settings, fetcher, source, item)  # type: ignore[misc]
         else:
             yield item.key, _item_hash(item), lambda item=item: entry_of(item)  # type: ignore[misc]
