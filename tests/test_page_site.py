@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from feeds.cli import main
 from feeds.config import Settings, load_settings
-from feeds.models import Precision
+from feeds.models import Article, Precision
 from feeds.serve.jobs import dry_run, ingest
 from feeds.store import Store
 from tests.conftest import make_instance
@@ -385,3 +386,29 @@ def test_article_errors_are_retried_and_list_page_errors_back_off(site: Site, se
         [fourth] = ingest(settings, store, source_ids=["site"], now=later + timedelta(days=1)).sources
         assert fourth.note == "gone (HTTP 410)"
         assert store.source_state("site").gone
+
+
+def test_a_run_cut_short_fetches_the_missed_articles_next_time(
+    site: Site, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upsert = Store.upsert
+    cut = site.url("/a/reprint-2.html")
+
+    def crash(self: Store, article: Article, **kwargs: Any) -> Any:
+        if article.link == cut:
+            raise RuntimeError("the process died here")
+        return upsert(self, article, **kwargs)
+
+    with Store.open(settings.database_url) as store:
+        monkeypatch.setattr(Store, "upsert", crash)
+        with pytest.raises(RuntimeError):
+            ingest(settings, store, now=NOW)
+        monkeypatch.setattr(Store, "upsert", upsert)
+        assert cut not in {a.link for a in store.feed_articles(None, 50)}
+        # the claim runs out; the list page is read again (its validators were not saved) and what was missed comes
+        site.clear()
+        report = ingest(settings, store, now=NOW + timedelta(minutes=16))
+        assert [r.error for r in report.sources] == [None]
+        assert cut in {a.link for a in store.feed_articles(None, 50)}
+        assert store.count_articles() == 4
+        assert site.paths().count("/a/reprint-1.html") == 0  # stored before the crash: not fetched again

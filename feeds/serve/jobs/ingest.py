@@ -166,8 +166,10 @@ def _ingest_source(run: _Run, fetcher: Fetcher, source: Source) -> SourceReport:
             except FeedsError as exc:
                 result.failed += 1
                 store.mark_seen(source.id, key, content_hash, None, now)
+                listed.processed(key, content_hash)
                 log.warning("document failed", extra={"source_id": source.id, "path": key, "error": str(exc)})
                 continue
+            listed.processed(key, content_hash)
             if outcome.status == "new":
                 result.new += 1
             elif outcome.status == "unchanged":

@@ -56,9 +56,8 @@ def page_documents(
     """
     assert source.listing is not None and source.url is not None
     listing = source.listing
-    state = store.source_state(source.id)
-    full = not (state.etag or state.last_modified or state.body_hash)  # first run, or articles to retry
     state = started(store, source, now)
+    full = not (state.etag or state.last_modified or state.body_hash)  # first run, or articles to retry
     last_ok = state.last_ok_at
     try:
         result.url = state.url or source.url
@@ -78,8 +77,8 @@ def page_documents(
     result.url, result.status = fetched.final_url, fetched.status
     gone = fetched.status == "gone"
     state = answered(source, state, fetched, now)
-    store.save_source_state(state)
     if page is None:
+        store.save_source_state(state)
         if not gone:
             listed.carry(last_ok)  # not modified: it lists what it listed then
         result.note = "gone (HTTP 410)" if gone else fetched.status
@@ -115,8 +114,10 @@ def page_documents(
         visited.append(page.url)
     if disallowed:
         result.note = f"{disallowed} article(s) disallowed by robots.txt"
-    if retry:  # read the list in full next time, so the failed articles are tried again
-        store.save_source_state(replace(state, etag=None, last_modified=None, body_hash=None))
+    # Saved once the articles are stored: a run cut short keeps the old validators, so the next run
+    # reads the list again and fetches what was missed. After article errors, the next run reads the
+    # list in full, so the failed articles are tried again.
+    store.save_source_state(replace(state, etag=None, last_modified=None, body_hash=None) if retry else state)
 
 
 class _Missed(NamedTuple):

@@ -20,30 +20,35 @@ from feeds.store import Store
 class Listed:
     """Looks a source's documents up in the store, and remembers the ones it found: those the source still lists.
 
-    ``save(now)`` records that they were listed now (one write), so retention forgets a document only once
-    its source has stopped listing it (``Store.prune``).
+    Each key is read from the store once per run (the stages of a run ask for a document more than once).
+    ``save(now)`` records that the ones found were listed now (one write), so retention forgets a document
+    only once its source has stopped listing it (``Store.prune``).
     """
 
     def __init__(self, store: Store, source_id: str) -> None:
         self.store = store
         self.source_id = source_id
-        self.keys: set[str] = set()
+        self.hashes: dict[str, str | None] = {}
         self.since: datetime | None = None
 
     def __call__(self, key: str) -> str | None:
-        """The content hash the document was last processed with, or None for a new one."""
-        found = self.store.seen(self.source_id, key)
-        if found is not None:
-            self.keys.add(key)
-        return found
+        """The content hash the document was last processed with (before this run), or None for a new one."""
+        if key not in self.hashes:
+            self.hashes[key] = self.store.seen(self.source_id, key)
+        return self.hashes[key]
+
+    def processed(self, key: str, content_hash: str) -> None:
+        """``key`` was just processed with this content (a later look-up in the run sees it)."""
+        self.hashes[key] = content_hash
 
     def carry(self, since: datetime | None) -> None:
         """The source answered "not modified": it still lists every document it listed at ``since``."""
         self.since = since
 
     def save(self, now: datetime) -> None:
-        if self.keys or self.since is not None:
-            self.store.touch(self.source_id, now, keys=self.keys, since=self.since)
+        found = [key for key, content_hash in self.hashes.items() if content_hash is not None]
+        if found or self.since is not None:
+            self.store.touch(self.source_id, now, keys=found, since=self.since)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def feed_documents(
         fetched = _fetch(fetcher, source, state)
         result.url, result.status = fetched.final_url, fetched.status
         if fetched.status == "gone":
-            store.save_source_state(replace(state, gone=True, last_status="gone", last_error=None, failures=0))
+            store.save_source_state(answered(source, state, fetched, now))
             result.note = "gone (HTTP 410)"
             return
         parsed = (
@@ -74,13 +74,12 @@ def feed_documents(
         interval=observed,
         ttl_minutes=parsed.ttl_minutes if parsed is not None else None,
     )
-    if parsed is not None:
-        state = replace(state, parse_warning=parsed.bozo_reason)
     if parsed is None:
         store.save_source_state(state)
         listed.carry(last_ok)  # not modified: it lists what it listed then
         result.note = fetched.status
         return
+    state = replace(state, parse_warning=parsed.bozo_reason)
     for item in parsed.items:
         if source.full_text and item.link and listed(item.key) is None:
             yield item.key, _item_hash(item), lambda item=item: full_text(settings, fetcher, source, item)  # type: ignore[misc]
