@@ -278,9 +278,16 @@ class StaticTree:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._refresh_loop())
 
-    async def stop(self) -> None:
+    def cancel(self) -> asyncio.Task[None] | None:
+        """Cancel the background refresh; returns its task (done once the loop has run it), if one ran."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
+        return task
+
+    async def stop(self) -> None:
+        """Cancel the background refresh and wait for it to end."""
+        task = self.cancel()
+        if task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -166,15 +166,9 @@ class StaticApp:
         head = method == "HEAD"
         path: str = scope["path"]
         if self.routes and path in self.routes:
-            handler = self.routes[path]
-            allowed = handler.methods if isinstance(handler, Route) else READ_METHODS
-            if method in allowed:
-                await self._route(handler, scope, send, head)
-            else:
-                allow = ", ".join(sorted(allowed)).encode()
-                start, body = _plain(405, "Method Not Allowed\n", [(b"allow", allow)])
-                await send(start)
-                await send(body)
+            status, headers, body = await _route(self.routes[path], scope)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if head else body})
             return
         if method != "GET" and not head:
             self._count(405)
@@ -208,13 +202,6 @@ class StaticApp:
             await send(entry.start_200)
             await send(_EMPTY if head else entry.body_msg)
 
-    async def _route(self, handler: RouteHandler, scope: Scope, send: Send, head: bool) -> None:
-        status, headers, body = await handler(scope)
-        if not any(name.lower() == b"content-length" for name, _ in headers):
-            headers = [*headers, (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head else body})
-
 
     # ------------------------------------------------------------------ RSGI (granian's own protocol)
 
@@ -222,9 +209,7 @@ class StaticApp:
         self.tree.start()
 
     def __rsgi_del__(self, _loop: asyncio.AbstractEventLoop) -> None:
-        task, self.tree._task = self.tree._task, None
-        if task is not None:
-            task.cancel()
+        self.tree.cancel()
 
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         """The same answers as over ASGI, without building and reading ASGI messages.
@@ -262,7 +247,16 @@ class StaticApp:
                 return
         head = method == "HEAD"
         if self.routes and path in self.routes:
-            await self._route_rsgi(self.routes[path], scope, protocol, head)
+            asgi_scope: Scope = {
+                "type": "http",
+                "method": method,
+                "path": path,
+                "query_string": scope.query_string.encode("latin-1"),
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in scope.headers.items()],
+            }
+            status, headers, body = await _route(self.routes[path], asgi_scope)
+            pairs = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+            protocol.response_bytes(status, pairs, b"" if head else body)
             return
         if method != "GET" and not head:
             self._count(405)
@@ -293,24 +287,17 @@ class StaticApp:
         elif status == 304 and inm is not None and "," not in inm and not inm.strip().startswith("*"):
             self._not_modified[(path, inm)] = (entry, response_headers)
 
-    async def _route_rsgi(self, handler: RouteHandler, scope: Any, protocol: Any, head: bool) -> None:
-        allowed = handler.methods if isinstance(handler, Route) else READ_METHODS
-        if scope.method not in allowed:
-            allow = ", ".join(sorted(allowed))
-            protocol.response_bytes(405, [*_NOT_ALLOWED_RSGI[0][:2], ("allow", allow)], _NOT_ALLOWED_RSGI[1])
-            return
-        asgi_scope: Scope = {
-            "type": "http",
-            "method": scope.method,
-            "path": scope.path,
-            "query_string": scope.query_string.encode("latin-1"),
-            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in scope.headers.items()],
-        }
-        status, headers, body = await handler(asgi_scope)
-        if not any(name.lower() == b"content-length" for name, _ in headers):
-            headers = [*headers, (b"content-length", str(len(body)).encode())]
-        pairs = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
-        protocol.response_bytes(status, pairs, b"" if head else body)
+
+async def _route(handler: RouteHandler, scope: Scope) -> RouteResult:
+    """The answer of an extra route (405 for a method it does not take), with its Content-Length."""
+    allowed = handler.methods if isinstance(handler, Route) else READ_METHODS
+    if scope["method"] not in allowed:
+        start, message = _plain(405, "Method Not Allowed\n", [(b"allow", ", ".join(sorted(allowed)).encode())])
+        return 405, start["headers"], message["body"]
+    status, headers, body = await handler(scope)
+    if not any(name.lower() == b"content-length" for name, _ in headers):
+        headers = [*headers, (b"content-length", str(len(body)).encode())]
+    return status, headers, body
 
 
 def answer(entry: Entry, if_none_match: str | None, if_modified_since: str | None, gz: bool) -> tuple[int, bool]:
