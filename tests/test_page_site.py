@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +26,7 @@ from feeds.config import Settings, load_settings
 from feeds.models import Article, Precision
 from feeds.serve.jobs import dry_run, ingest
 from feeds.store import Store
-from tests.conftest import make_instance
+from tests.conftest import local_server, make_instance
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 NOW = datetime(2024, 12, 20, 8, 0, tzinfo=UTC)
@@ -100,16 +100,9 @@ def site() -> Iterator[Site]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+    with local_server(Handler) as server:
+        state.port = server.server_port
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 SOURCES = """

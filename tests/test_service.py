@@ -8,13 +8,13 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import feedparser
 import httpx
 
-from tests.conftest import ROOT, free_port, make_instance
+from tests.conftest import ROOT, free_port, local_server, make_instance
 
 TOKEN = "service-admin-token-0123"
 
@@ -102,8 +102,8 @@ def test_service_ingests_publishes_serves_and_stops_on_sigterm(tmp_path: Path) -
             process.wait()
 
 
-def _upstream_feed() -> tuple[ThreadingHTTPServer, list[str]]:
-    """A local upstream serving one RSS feed (with an ETag); the paths requested are recorded."""
+def _upstream_feed() -> tuple[type[BaseHTTPRequestHandler], list[str]]:
+    """A handler serving one RSS feed (with an ETag), and the paths it is asked for."""
     requests: list[str] = []
     body = (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>上游</title>'
@@ -134,9 +134,7 @@ def _upstream_feed() -> tuple[ThreadingHTTPServer, list[str]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, requests
+    return Handler, requests
 
 
 def _start(config: Path) -> subprocess.Popen[bytes]:
@@ -161,62 +159,63 @@ def _stop(process: subprocess.Popen[bytes]) -> str:
 
 
 def test_a_restart_resumes_without_fetching_sources_that_are_not_due(tmp_path: Path) -> None:
-    upstream, requests = _upstream_feed()
+    handler, requests = _upstream_feed()
+    with local_server(handler) as upstream:
+        _restart_without_refetch(tmp_path, upstream.server_port, requests)
+
+
+def _restart_without_refetch(tmp_path: Path, upstream_port: int, requests: list[str]) -> None:
     port = free_port()
     config = make_instance(tmp_path, port=port, cycle_seconds=1)
     with (config / "feeds.toml").open("a", encoding="utf-8") as fh:
         fh.write('[fetch]\nallow_networks = ["127.0.0.0/8"]\n')
     with (config / "sources.toml").open("a", encoding="utf-8") as fh:
         fh.write(
-            f'\n[[source]]\nid = "up"\nkind = "feed"\nurl = "http://127.0.0.1:{upstream.server_port}/feed.xml"\n'
+            f'\n[[source]]\nid = "up"\nkind = "feed"\nurl = "http://127.0.0.1:{upstream_port}/feed.xml"\n'
             'category = "news"\ninterval_minutes = 30\n'
         )
     base = f"http://127.0.0.1:{port}"
+    process = _start(config)
     try:
-        process = _start(config)
-        try:
-            deadline = time.monotonic() + 30
-            titles: list[str] = []
-            while time.monotonic() < deadline:
-                try:
-                    response = httpx.get(f"{base}/feeds/news.rss", timeout=2)
-                    titles = [e.title for e in feedparser.parse(response.content).entries]
-                except httpx.TransportError:
-                    pass
-                if {"上游的第一篇文章", "上游的第二篇文章"} <= set(titles):
-                    break
-                time.sleep(0.2)
-            else:
-                raise AssertionError(f"the upstream items never reached news.rss: {titles}")
-            status = httpx.get(f"{base}/status", timeout=5)
-            assert "<td>up</td>" in status.text
-            metrics = httpx.get(f"{base}/metrics", timeout=5).text
-            assert 'feeds_fetches_total{outcome="new"} 2' in metrics  # the inbox and the feed, in the first tick
-            assert "feeds_source_duration_seconds_count " in metrics
-            time.sleep(2.5)  # more ticks: the source is not due again for 30 minutes
-            assert requests == ["/feed.xml"]
-        finally:
-            if process.poll() is None:
-                _stop(process)
-
-        process = _start(config)
-        try:
-            health = _wait_for(f"{base}/healthz", time.monotonic() + 30).json()
-            deadline = time.monotonic() + 10
-            while health["last_good_cycle_age_s"] is None and time.monotonic() < deadline:
-                time.sleep(0.2)
-                health = httpx.get(f"{base}/healthz", timeout=2).json()
-            assert health["last_good_cycle_age_s"] is not None
-            time.sleep(2.5)  # a few ticks of the restarted service
-            assert requests == ["/feed.xml"], "the restarted service fetched a source that was not due"
-            titles = [e.title for e in feedparser.parse(httpx.get(f"{base}/feeds/news.rss").content).entries]
-            assert {"上游的第一篇文章", "上游的第二篇文章"} <= set(titles)
-        finally:
-            if process.poll() is None:
-                _stop(process)
+        deadline = time.monotonic() + 30
+        titles: list[str] = []
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.get(f"{base}/feeds/news.rss", timeout=2)
+                titles = [e.title for e in feedparser.parse(response.content).entries]
+            except httpx.TransportError:
+                pass
+            if {"上游的第一篇文章", "上游的第二篇文章"} <= set(titles):
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the upstream items never reached news.rss: {titles}")
+        status = httpx.get(f"{base}/status", timeout=5)
+        assert "<td>up</td>" in status.text
+        metrics = httpx.get(f"{base}/metrics", timeout=5).text
+        assert 'feeds_fetches_total{outcome="new"} 2' in metrics  # the inbox and the feed, in the first tick
+        assert "feeds_source_duration_seconds_count " in metrics
+        time.sleep(2.5)  # more ticks: the source is not due again for 30 minutes
+        assert requests == ["/feed.xml"]
     finally:
-        upstream.shutdown()
-        upstream.server_close()
+        if process.poll() is None:
+            _stop(process)
+
+    process = _start(config)
+    try:
+        health = _wait_for(f"{base}/healthz", time.monotonic() + 30).json()
+        deadline = time.monotonic() + 10
+        while health["last_good_cycle_age_s"] is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            health = httpx.get(f"{base}/healthz", timeout=2).json()
+        assert health["last_good_cycle_age_s"] is not None
+        time.sleep(2.5)  # a few ticks of the restarted service
+        assert requests == ["/feed.xml"], "the restarted service fetched a source that was not due"
+        titles = [e.title for e in feedparser.parse(httpx.get(f"{base}/feeds/news.rss").content).entries]
+        assert {"上游的第一篇文章", "上游的第二篇文章"} <= set(titles)
+    finally:
+        if process.poll() is None:
+            _stop(process)
 
 
 def test_sigterm_during_a_hanging_fetch_exits_in_time_and_the_source_runs_after_restart(tmp_path: Path) -> None:
@@ -233,39 +232,40 @@ def test_sigterm_during_a_hanging_fetch_exits_in_time_and_the_source_runs_after_
         def log_message(self, *args: object) -> None:
             pass
 
-    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Hanging)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        with local_server(Hanging) as upstream:
+            _stop_during_a_hanging_fetch(tmp_path, upstream.server_port, requests)
+    finally:
+        release.set()
+
+
+def _stop_during_a_hanging_fetch(tmp_path: Path, upstream_port: int, requests: list[float]) -> None:
     port = free_port()
     config = make_instance(tmp_path, port=port, cycle_seconds=1)
     with (config / "feeds.toml").open("a", encoding="utf-8") as fh:
         fh.write('[fetch]\nallow_networks = ["127.0.0.0/8"]\ntotal_timeout = 60\n')
     with (config / "sources.toml").open("a", encoding="utf-8") as fh:
         fh.write(
-            f'\n[[source]]\nid = "slow"\nkind = "feed"\nurl = "http://127.0.0.1:{upstream.server_port}/feed.xml"\n'
+            f'\n[[source]]\nid = "slow"\nkind = "feed"\nurl = "http://127.0.0.1:{upstream_port}/feed.xml"\n'
             'category = "news"\n'
         )
+    process = _start(config)
     try:
-        process = _start(config)
-        try:
-            deadline = time.monotonic() + 30
-            while not requests and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert requests, "the service never fetched the slow source"
-        finally:
-            if process.poll() is None:
-                output = _stop(process)  # exit code 0 within 10 s, no traceback
-        assert "sources left for the next run" in output and "slow" in output, output
-
-        process = _start(config)  # the source was released: due at once, fetched again by the first tick
-        try:
-            deadline = time.monotonic() + 30
-            while len(requests) < 2 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert len(requests) == 2, "the source abandoned at stop was not fetched after the restart"
-        finally:
-            if process.poll() is None:
-                _stop(process)
+        deadline = time.monotonic() + 30
+        while not requests and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert requests, "the service never fetched the slow source"
     finally:
-        release.set()
-        upstream.shutdown()
-        upstream.server_close()
+        if process.poll() is None:
+            output = _stop(process)  # exit code 0 within 10 s, no traceback
+    assert "sources left for the next run" in output and "slow" in output, output
+
+    process = _start(config)  # the source was released: due at once, fetched again by the first tick
+    try:
+        deadline = time.monotonic() + 30
+        while len(requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(requests) == 2, "the source abandoned at stop was not fetched after the restart"
+    finally:
+        if process.poll() is None:
+            _stop(process)

@@ -7,12 +7,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import brotli
 import pytest
 
 from feeds.fetch import Fetcher, FetchPolicy
+from tests.conftest import local_server
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><guid>1</guid></item></channel></rss>'
@@ -152,16 +153,9 @@ def upstream() -> Iterator[Upstream]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+    with local_server(Handler) as server:
+        state.port = server.server_port
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import feedparser
@@ -17,7 +17,7 @@ from feeds.errors import StoreError
 from feeds.serve.jobs import ingest, prune
 from feeds.serve.scheduler import Cycle
 from feeds.store import Store
-from tests.conftest import make_instance
+from tests.conftest import local_server, make_instance
 
 NOW = datetime(2024, 12, 25, 0, 0, tzinfo=UTC)
 SOURCES = 6
@@ -68,13 +68,8 @@ def upstream() -> Iterator[tuple[Upstream, int]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with local_server(Handler) as server:
         yield state, server.server_port
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _settings(tmp_path: Path, port: int, extra: str = "", schedule: str = "") -> Settings:
