@@ -12,7 +12,9 @@ figures and the ratios ours/nginx. Needs ``wrk`` and ``nginx`` on PATH.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
+import importlib.metadata
 import json
 import os
 import re
@@ -59,6 +61,21 @@ def make_tree(base: Path, size: int = 7000) -> Path:
     for path in (base, root, root / "feeds"):
         path.chmod(0o755)
     return root
+
+
+def machine() -> str:
+    """CPU model and count, and the servers' versions: the figures only compare within one machine."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
+        model = found.group(1).strip() if found else model
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    version = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr.strip().rpartition("/")[2]
+    servers = [f"nginx {version}"]
+    for name in ("granian", "uvicorn"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            servers.append(f"{name} {importlib.metadata.version(name)}")
+    return f"{model}, {os.cpu_count()} CPUs; " + ", ".join(servers)
 
 
 def pin(cpu: int) -> Callable[[], None] | None:
@@ -173,6 +190,7 @@ def main() -> None:
         raise SystemExit("needs wrk and nginx (apt-get install -y wrk nginx)")
     duration = min(max(args.duration, 1), 30)
     runs = min(max(args.runs, 1), 5)
+    print(machine(), flush=True)
     with tempfile.TemporaryDirectory(prefix="feeds-bench-") as tmp:
         base = Path(tmp)
         root = make_tree(base)
