@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -52,6 +52,7 @@ def publish(
     hub: str | None = None,
     archive: ArchiveLoader | None = None,
     reprint_sources: Collection[str] = (),
+    pinger: Callable[[str, Sequence[str]], object] = ping,
 ) -> list[Path]:
     """Render the feeds in every format, the index, the OPML list and the stylesheet; return the paths rewritten.
 
@@ -60,7 +61,8 @@ def publish(
     left out of ``only`` is still rendered when one of its files is missing.
     ``footer`` gives the HTML appended to each article's published content (its
     rights notice), or None for none. ``hub`` is a WebSub hub URL: each feed
-    links to it, and it is pinged once per feed document rewritten.
+    links to it, and it is pinged once per feed document rewritten, through
+    ``pinger(hub, urls)`` (by default at once, before this returns).
 
     ``archive`` reads the articles of a feed's archive pages (slug, offset from
     the oldest, limit → oldest first); without it no archive page is written.
@@ -100,7 +102,7 @@ def publish(
         flusher.add(unsynced)
         flusher.wait()
     if hub and changed:
-        ping(hub, changed)
+        pinger(hub, changed)
     return written
 
 

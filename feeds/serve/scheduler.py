@@ -11,6 +11,8 @@ one is coalesced with ``max_instances=1`` and a misfire grace time:
 * ``publish``: rewrites the feeds of the categories that changed, at most once
   every ``[schedule] publish_delay_seconds`` (changes arriving meanwhile wait
   for one later publish); the first tick of a process publishes everything.
+  The WebSub hub, if any, is pinged from a thread of its own (``Pinger``), so
+  a slow hub holds up no job.
 * ``prune`` every ``[schedule] prune_hours``: applies ``[retention]``.
 
 A refresh asked for over HTTP (``POST /admin/refresh``) runs as a one-off job
@@ -34,6 +36,7 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from feeds.config import Settings
+from feeds.publish.websub import Pinger
 from feeds.robots import RobotsCache
 from feeds.serve.jobs import build, ingest, prune
 from feeds.serve.metrics import ServiceMetrics
@@ -61,12 +64,14 @@ class Cycle:
         on_written: Callable[[Sequence[Path]], object] | None = None,
         metrics: ServiceMetrics | None = None,
         later: Callable[[float], object] | None = None,
+        pinger: Pinger | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.on_written = on_written
         self.metrics = metrics if metrics is not None else ServiceMetrics()
         self.later = later
+        self.pinger = pinger
         self.built_once = False
         self.last_ok: datetime | None = None
         self._lock = threading.Lock()
@@ -141,7 +146,7 @@ class Cycle:
         started = time.monotonic()
         only, self._pending = (set(self._pending) if self.built_once else None), set()
         try:
-            written = build(self.settings, self.store, only=only)
+            written = build(self.settings, self.store, only=only, pinger=self.pinger)
         except Exception:
             self._pending |= only or set()
             raise
@@ -166,7 +171,8 @@ def run_service(settings: Settings) -> None:
         when = datetime.now(UTC) + timedelta(seconds=seconds)
         scheduler.add_job(cycle.publish, "date", run_date=when, id="publish", replace_existing=True)
 
-    cycle = Cycle(settings, store, metrics=metrics, later=later)
+    pinger = Pinger() if settings.websub_hub else None
+    cycle = Cycle(settings, store, metrics=metrics, later=later, pinger=pinger)
 
     def refresh(source_id: str) -> None:
         cycle.request(source_id)
@@ -205,6 +211,8 @@ def run_service(settings: Settings) -> None:
     finally:
         cycle.stop.set()
         scheduler.shutdown(wait=True)
+        if pinger is not None:
+            pinger.close()
         store.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +16,7 @@ from lxml import etree
 
 from feeds.publish.jsonfeed import render_json
 from feeds.publish.render import render_atom, render_rss
-from feeds.publish.websub import ping
+from feeds.publish.websub import Pinger, ping
 from tests.publish.articles import BASE_URL, sample_feed
 from tests.publish.test_publish import feeds, run
 
@@ -28,6 +29,8 @@ class FakeHub:
     def __init__(self) -> None:
         self.pings: list[dict[str, str]] = []
         self.status = 204
+        self.gate = threading.Event()  # cleared: each ping waits for it (up to 10 s) before it is answered
+        self.gate.set()
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,6 +38,7 @@ class FakeHub:
                 length = int(self.headers.get("Content-Length", "0"))
                 assert self.headers.get("Content-Type") == "application/x-www-form-urlencoded"
                 hub.pings.append(dict(parse_qsl(self.rfile.read(length).decode())))
+                hub.gate.wait(10)
                 self.send_response(hub.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -58,6 +62,7 @@ def hub() -> Iterator[FakeHub]:
     try:
         yield fake
     finally:
+        fake.gate.set()
         fake.server.shutdown()
         fake.server.server_close()
         thread.join()
@@ -132,3 +137,56 @@ def test_an_unreachable_hub_is_logged_once_and_never_raises(caplog: pytest.LogCa
 def test_ping_reports_what_the_hub_accepted(hub: FakeHub) -> None:
     assert ping(hub.url, ["http://a.example/1", "http://a.example/2"]) == 2
     assert hub.urls() == ["http://a.example/1", "http://a.example/2"]
+
+
+def test_a_pinger_returns_at_once_and_merges_what_is_sent_while_the_hub_is_slow(hub: FakeHub) -> None:
+    hub.gate.clear()
+    pinger = Pinger(timeout=5)
+    try:
+        started = time.monotonic()
+        pinger.send(hub.url, ["http://a.example/1"])
+        assert _until(lambda: len(hub.pings) == 1)  # the first ping is on its way, held by the hub
+        for _ in range(3):
+            pinger.send(hub.url, ["http://a.example/2", "http://a.example/3"])
+        pinger.send(hub.url, ["http://a.example/3", "http://a.example/1"])
+        assert time.monotonic() - started < 1
+        hub.gate.set()
+        assert _until(lambda: len(hub.pings) == 4)
+    finally:
+        pinger.close()
+    # what was sent while the first ping waited went as one batch, each URL once
+    assert hub.urls() == ["http://a.example/1", "http://a.example/2", "http://a.example/3", "http://a.example/1"]
+
+
+def test_closing_a_pinger_waits_a_bounded_time_and_logs_what_it_drops(
+    hub: FakeHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub.gate.clear()
+    pinger = Pinger(timeout=5)
+    pinger.send(hub.url, ["http://a.example/1"])
+    assert _until(lambda: len(hub.pings) == 1)
+    pinger.send(hub.url, ["http://a.example/2"])
+    started = time.monotonic()
+    pinger.close(timeout=0.5)
+    assert time.monotonic() - started < 2
+    assert "websub pings dropped at stop" in caplog.text
+    with pytest.raises(RuntimeError):
+        pinger.send(hub.url, ["http://a.example/3"])
+    hub.gate.set()
+
+
+def test_a_closed_pinger_has_sent_everything_queued(hub: FakeHub, caplog: pytest.LogCaptureFixture) -> None:
+    pinger = Pinger()
+    pinger.send(hub.url, ["http://a.example/1", "http://a.example/2"])
+    pinger.close(timeout=5)
+    assert hub.urls() == ["http://a.example/1", "http://a.example/2"]
+    assert "dropped" not in caplog.text
+
+
+def _until(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

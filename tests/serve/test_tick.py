@@ -5,15 +5,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import feedparser
 import pytest
 
 from feeds.config import Settings, load_settings
 from feeds.errors import StoreError
+from feeds.publish.websub import Pinger
 from feeds.serve.jobs import ingest, prune
 from feeds.serve.scheduler import Cycle
 from feeds.store import Store
@@ -303,3 +306,42 @@ def test_a_pruned_article_its_source_still_lists_does_not_come_back(
         report = ingest(settings, store, now=NOW + 2 * month)
         assert [r.new for r in report.sources if r.source_id.startswith("up")] == [1] * SOURCES
         assert store.count_articles() == left + SOURCES  # the new items only: no pruned article came back
+
+
+def test_a_slow_websub_hub_holds_up_no_publish(tmp_path: Path, upstream: tuple[Upstream, int]) -> None:
+    state, port = upstream
+    state.pause = 0
+    pinged: list[bytes] = []
+    answer = threading.Event()
+
+    class Hub(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            pinged.append(self.rfile.read(int(self.headers["Content-Length"])))
+            answer.wait(10)
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with local_server(Hub) as hub:
+        settings = replace(_settings(tmp_path, port), websub_hub=f"http://127.0.0.1:{hub.server_port}/hub")
+        pinger = Pinger(timeout=10)
+        try:
+            with Store.open(settings.database_url) as store:
+                started = time.monotonic()
+                Cycle(settings, store, pinger=pinger)()  # ingests, publishes and queues the pings
+                took = time.monotonic() - started
+                deadline = time.monotonic() + 5
+                while not pinged and time.monotonic() < deadline:
+                    time.sleep(0.01)
+        finally:
+            answer.set()
+            pinger.close(timeout=10)
+    assert pinged and took < 5  # the tick did not wait for the hub, which held each ping until the end
+    urls = [parse_qs(body.decode())["hub.url"][0] for body in pinged]
+    assert len(urls) == len(set(urls))  # each document once
+    formats = ("rss", "atom", "json")
+    news_and_all = {f"{settings.base_url}feeds/{slug}.{fmt}" for slug in ("news", "all") for fmt in formats}
+    assert news_and_all <= set(urls)

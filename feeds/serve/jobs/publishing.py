@@ -12,16 +12,20 @@ from pathlib import Path
 from feeds.config import Settings
 from feeds.models import Article, Feed
 from feeds.publish import publish
+from feeds.publish.websub import Pinger, ping
 from feeds.store import PruneResult, Store
 
 log = logging.getLogger(__name__)
 
 
-def build(settings: Settings, store: Store, *, only: Iterable[str] | None = None) -> list[Path]:
+def build(settings: Settings, store: Store, *, only: Iterable[str] | None = None,
+          pinger: Pinger | None = None) -> list[Path]:
     """Render the feeds, their archive pages, the index and the OPML list; return the files rewritten.
 
     ``only`` names the category slugs whose feeds changed (the ``all`` feed is
-    rendered with them); None renders every feed and every archive page. Files
+    rendered with them); None renders every feed and every archive page. The
+    WebSub hub, when there is one, is pinged through ``pinger`` in the
+    background, or at once without it. Files
     whose bytes did not change are left untouched, so a rebuild of unchanged
     data rewrites nothing.
     """
@@ -45,6 +49,7 @@ def build(settings: Settings, store: Store, *, only: Iterable[str] | None = None
         hub=settings.websub_hub,
         archive=archive if settings.retention.archives else None,
         reprint_sources={s.id for s in settings.sources if s.link_preference == "reprint"},
+        pinger=ping if pinger is None else pinger.send,
     )
     log.info(
         "published",
