@@ -17,7 +17,8 @@ are renamed into place without waiting for a flush each (readers still see
 whole files only) and a ``Flusher`` flushes them in the background, then
 their directories, all done by the end of the batch. A crash before that may
 leave a file of the batch empty or short: ``present`` tells it from a whole
-one, so the next publish writes it again.
+one (a gzip member ends with the length of the data it holds, which must be
+the length of the file beside it), so the next publish writes it again.
 """
 
 from __future__ import annotations
@@ -61,17 +62,16 @@ def write_with_gzip(path: Path, data: bytes, *, unsynced: set[Path] | None = Non
     """Write ``data`` to ``path`` and its gzip to ``path.gz``, each only where it changed.
 
     Returns the paths rewritten: none when ``path`` already held ``data`` and
-    its ``.gz`` exists, else the file and then its ``.gz`` (or the ``.gz``
-    alone, when only it was missing or too short to be one). ``unsynced`` as for
+    its ``.gz`` is whole, else the file and then its ``.gz`` (or the ``.gz``
+    alone, when only it was missing, empty or cut short). ``unsynced`` as for
     ``write_atomic``.
     """
     packed = gzip_path(path)
     current = _current(path)
     if current is not None and _holds(path, current, data):
-        found = _current(packed)
-        if found is not None and found.st_size >= GZIP_MIN_SIZE:
+        if _gzip_of(packed, len(data)):
             return []
-        _replace(packed, compress(data), found, unsynced)
+        _replace(packed, compress(data), _current(packed), unsynced)
         return [packed]
     _replace(packed, compress(data), _current(packed), unsynced)
     _replace(path, data, current, unsynced)
@@ -130,7 +130,24 @@ def gzip_path(path: Path) -> Path:
 def present(path: Path) -> bool:
     """Whether ``path`` and its ``.gz`` are there, neither empty nor cut short as a crash before a flush leaves them."""
     try:
-        return path.stat().st_size > 0 and gzip_path(path).stat().st_size >= GZIP_MIN_SIZE
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return size > 0 and _gzip_of(gzip_path(path), size)
+
+
+def _gzip_of(packed: Path, size: int) -> bool:
+    """Whether ``packed`` is a whole gzip member of ``size`` bytes of data, by its length and its trailer.
+
+    The trailer's last four bytes are the data's length (modulo 2**32); a
+    file cut short ends elsewhere, in bytes that almost never match.
+    """
+    try:
+        with packed.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size < GZIP_MIN_SIZE:
+                return False
+            handle.seek(-4, os.SEEK_END)
+            return int.from_bytes(handle.read(4), "little") == size % 2**32
     except OSError:
         return False
 

@@ -196,6 +196,17 @@ def test_a_feed_file_left_empty_by_a_crash_is_written_again_though_its_feed_did_
     assert gzip.decompress((tmp_path / "feeds" / "cppcc.atom.gz").read_bytes()).startswith(b"<?xml")
 
 
+def test_a_subscription_document_cut_short_by_a_crash_is_written_again_though_its_feed_did_not_change(
+    tmp_path: Path,
+) -> None:
+    run(tmp_path)
+    document = tmp_path / "feeds" / "cppcc.json"
+    whole = document.read_bytes()
+    document.write_bytes(whole[: len(whole) // 2])  # what a crash before the end-of-batch flush can leave
+    written = run(tmp_path, only={"all"})
+    assert document in written and document.read_bytes() == whole
+
+
 def test_a_large_batch_on_worker_processes_writes_what_one_process_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import PublishError
-from feeds.publish.writer import compress, sync_paths, write_atomic, write_with_gzip
+from feeds.publish.writer import compress, present, sync_paths, write_atomic, write_with_gzip
 
 
 def test_a_new_file_is_written_with_its_parent_directories(tmp_path: Path) -> None:
@@ -134,3 +134,20 @@ def test_an_empty_gz_beside_an_unchanged_file_counts_as_missing(tmp_path: Path) 
     packed.write_bytes(b"")  # what a crash before the end-of-batch flush can leave
     assert write_with_gzip(path, b"<feed/>") == [packed]
     assert gzip.decompress(packed.read_bytes()) == b"<feed/>"
+
+
+def test_a_file_or_gz_cut_short_is_not_present_and_is_written_again(tmp_path: Path) -> None:
+    path = tmp_path / "all.rss"
+    packed = tmp_path / "all.rss.gz"
+    data = b"<rss>" + "".join(f"<item>{n}</item>" for n in range(500)).encode() + b"</rss>"
+    write_with_gzip(path, data)
+    assert present(path)
+    whole_gz = packed.read_bytes()
+    packed.write_bytes(whole_gz[: len(whole_gz) // 2])  # a crash before the flush can leave a prefix
+    assert not present(path)
+    assert write_with_gzip(path, data) == [packed]
+    assert packed.read_bytes() == whole_gz and present(path)
+    path.write_bytes(data[:-100])
+    assert not present(path)
+    assert write_with_gzip(path, data) == [path, packed]
+    assert path.read_bytes() == data and present(path)
