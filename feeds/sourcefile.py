@@ -9,9 +9,11 @@ the whole configuration, read from a copy of the directory), and only then
 moved over ``sources.toml`` in one rename. A refused edit leaves the file
 untouched and raises ``ConfigError`` with the reason.
 
-A block is its ``[[source]]`` header, the lines up to the next table header,
-and the comment lines directly above the header; comment lines after a blank
-line at its end belong to what follows.
+A block is its ``[[source]]`` header, the lines up to the next table header
+that is not one of its own sub-tables (``[source.rules]``), and the comment
+lines directly above the header; comment lines after a blank line at its end
+belong to what follows. The source's own keys are those before its first
+sub-table: ``enabled`` goes there.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from feeds.errors import ConfigError
 FILE = "sources.toml"
 _HEADER = re.compile(r"^\s*\[")
 _SOURCE_HEADER = re.compile(r"^\s*\[\[\s*source\s*\]\]\s*(#.*)?$")
+_SUB_HEADER = re.compile(r"^\s*\[\[?\s*source\s*\.")  # [source.rules], [[source.x]]: the last source's
 _ENABLED = re.compile(r"^(\s*enabled\s*=\s*)(true|false)(\s*(?:#.*)?)$")
 _MAX_ID = 60
 
@@ -162,6 +165,7 @@ def set_enabled(config_dir: str | os.PathLike[str], id: str, enabled: bool) -> b
         return False
     lines = text.splitlines(keepends=True)
     start, end = _span(lines, index)
+    end = _own_keys_end(lines, start, end)
     newline = _newline(text)
     found = next((i for i in range(start, end) if _ENABLED.match(lines[i].rstrip("\r\n"))), None)
     if found is not None:
@@ -233,7 +237,8 @@ def _span(lines: list[str], index: int) -> tuple[int, int]:
     if index >= len(headers):
         raise ConfigError("cannot find the [[source]] headers; edit the file by hand", file=FILE)
     header = headers[index]
-    end = next((i for i in range(header + 1, len(lines)) if _HEADER.match(lines[i])), len(lines))
+    after = range(header + 1, len(lines))
+    end = next((i for i in after if _HEADER.match(lines[i]) and not _SUB_HEADER.match(lines[i])), len(lines))
     last = max((i for i in range(header, end) if not _blank(lines[i]) and not _comment(lines[i])), default=header)
     stop = last + 1
     while stop < end and _comment(lines[stop]):
@@ -244,6 +249,12 @@ def _span(lines: list[str], index: int) -> tuple[int, int]:
     if start == 0 and start != header:
         start = header  # comments at the top of the file describe the file
     return start, stop
+
+
+def _own_keys_end(lines: list[str], start: int, end: int) -> int:
+    """Where the source's own keys end in its block ``lines[start:end]``: at its first sub-table, if any."""
+    header = next(i for i in range(start, end) if _SOURCE_HEADER.match(lines[i].rstrip("\r\n")))
+    return next((i for i in range(header + 1, end) if _HEADER.match(lines[i])), end)
 
 
 def _blank(line: str) -> bool:

@@ -264,3 +264,34 @@ def test_every_new_command_has_help_with_examples(config: Path, command: tuple[s
     done = run(config, *command, "--help")
     assert done.returncode == 0
     assert "examples:\n  python run.py " in done.stdout
+
+
+RULES = """
+# A page source whose rules are a sub-table.
+[[source]]
+id = "site"
+kind = "page"
+url = "https://www.example.gov.cn/news/"
+category = "news"
+links = "ul.list a"
+
+[source.rules]
+body = "div.content"
+# the date line of this site
+date = "span.time"
+"""
+
+
+def test_a_source_with_a_rules_sub_table_is_disabled_and_removed_whole(config: Path) -> None:
+    text = HEAD + RULES + TAIL
+    (config / "sources.toml").write_text(text, encoding="utf-8")
+    assert load_settings(config).source("site").rules is not None
+    assert run(config, "sources", "disable", "site").returncode == 0
+    disabled = RULES.replace('links = "ul.list a"\n', 'links = "ul.list a"\nenabled = false\n')
+    assert sources_text(config) == HEAD + disabled + TAIL
+    assert not load_settings(config).source("site").enabled
+    assert run(config, "sources", "enable", "site").returncode == 0
+    assert sources_text(config) == text
+    done = run(config, "sources", "remove", "site")
+    assert done.returncode == 0, done.stderr
+    assert sources_text(config) == HEAD + TAIL
