@@ -8,10 +8,9 @@
 * redirects are followed here, at most ``max_redirects`` hops, loops refused; a
   chain of permanent redirects (301/308) sets ``permanent_url``, the URL to store
   instead; 302/303/307 do not;
-* every hop's host is resolved and refused when it is private, loopback,
-  link-local, multicast, reserved or unspecified, unless inside
-  ``allow_networks``; the connection then goes to the address that was checked,
-  so a second DNS answer cannot point it elsewhere;
+* every hop passes the address guard (``feeds.guard``): no private, loopback
+  or other non-public address unless inside ``allow_networks``, and the
+  connection goes to the address that was checked;
 * the body is read as a stream and abandoned at ``max_bytes`` (after gzip or
   deflate decoding), and the whole fetch, redirects included, within
   ``total_timeout``;
@@ -35,24 +34,23 @@ looked at next is ``feeds.serve.jobs.polling``'s business.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import ipaddress
-import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from feeds import headers as header
 from feeds.config import FetchSettings
 from feeds.errors import FetchError
+from feeds.guard import IPNetwork, pin
 from feeds.robots import MAX_CRAWL_DELAY, RobotsCache, robots_url
 
 __all__ = [
@@ -64,12 +62,9 @@ __all__ = [
     "RobotsCache",
     "StatusError",
     "Validators",
-    "check_address",
 ]
 
 Status = Literal["ok", "not-modified", "unchanged", "gone"]
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
@@ -77,7 +72,6 @@ ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, appl
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"  # fmt: skip
 # Only what httpx decodes with what is installed: br needs brotli, zstd needs zstandard.
 ACCEPT_ENCODING = "gzip, deflate, br"  # httpx decodes br with the brotli package
-_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
 class StatusError(FetchError):
@@ -163,46 +157,6 @@ class FetchResult:
     max_age: int | None  # Cache-Control max-age in seconds
     http_status: int
     elapsed: float  # seconds, every hop included
-
-
-# --------------------------------------------------------------------------- the guard
-
-
-def check_address(address: str, allow: tuple[str, ...] | list[IPNetwork] = ()) -> str | None:
-    """Why ``address`` may not be fetched ("a loopback address"), or None when it may.
-
-    ``allow`` holds networks (strings or parsed) that are permitted even when private.
-    """
-    ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    networks = [ipaddress.ip_network(n, strict=False) if isinstance(n, str) else n for n in allow]
-    if any(ip.version == net.version and ip in net for net in networks):
-        return None
-    for flag, reason in (
-        (ip.is_unspecified, "an unspecified address"),
-        (ip.is_loopback, "a loopback address"),
-        (ip.is_link_local, "a link-local address"),
-        (ip.is_multicast, "a multicast address"),
-        (ip.is_private, "a private address"),
-        (ip.is_reserved, "a reserved address"),
-        (not ip.is_global, "not a public address"),
-    ):
-        if flag:
-            return reason
-    return None
-
-
-def _resolve(host: str, port: int) -> list[str]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve host {host!r}: {exc}") from exc
-    addresses: list[str] = []
-    for _family, _type, _proto, _name, sockaddr in infos:
-        if (address := str(sockaddr[0])) not in addresses:
-            addresses.append(address)
-    return addresses
 
 
 # --------------------------------------------------------------------------- the client
@@ -297,7 +251,7 @@ class Fetcher:
     ) -> FetchResult:
         status = response.status_code
         headers = response.headers
-        retry_after = _retry_after(headers.get("retry-after"))
+        retry_after = header.retry_after(headers.get("retry-after"))
         if status in (429, 503):
             when = f"; retry after {retry_after.isoformat()}" if retry_after else ""
             raise RetryLater(f"{url} answered HTTP {status}{when}", url=url, status=status, retry_after=retry_after)
@@ -320,7 +274,7 @@ class Fetcher:
             kind = "gone"
         elif old.body_hash is not None and body_hash == old.body_hash:
             kind = "unchanged"
-        media_type, charset = _content_type(headers.get("content-type"))
+        media_type, charset = header.content_type(headers.get("content-type"))
         return FetchResult(
             status=kind,
             url=hop.url,
@@ -335,7 +289,7 @@ class Fetcher:
                 body_hash=body_hash,
             ),
             retry_after=retry_after,
-            max_age=_max_age(headers.get("cache-control")),
+            max_age=header.max_age(headers.get("cache-control")),
             http_status=status,
             elapsed=time.monotonic() - started,
         )
@@ -366,7 +320,7 @@ class Fetcher:
 
     @contextmanager
     def _request(self, url: str, validators: Validators | None, hop: _Hop) -> Iterator[httpx.Response]:
-        target, host_header, sni = self._pin(url)
+        target, host_header, sni = pin(url, self._allow)
         headers = {"Host": host_header}
         if validators is not None and validators.etag:
             headers["If-None-Match"] = validators.etag
@@ -389,33 +343,6 @@ class Fetcher:
         except httpx.TransportError as exc:
             raise FetchError(f"{url}: connection failed: {exc or type(exc).__name__}") from exc
 
-    def _pin(self, url: str) -> tuple[str, str, str | None]:
-        """``url`` aimed at a checked address of its host, the Host header, and the TLS server name."""
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError as exc:
-            raise FetchError(f"invalid URL {url!r}: {exc}") from exc
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(f"{url}: only http and https URLs are fetched, not {parts.scheme or 'a bare path'!r}")
-        host = parts.hostname
-        if not host:
-            raise FetchError(f"{url}: the URL has no host")
-        port = port or (443 if parts.scheme == "https" else 80)
-        refused: list[str] = []
-        for address in _resolve(host, port):
-            reason = check_address(address, self._allow)
-            if reason is None:
-                literal = f"[{address}]" if ":" in address else address
-                netloc = f"{literal}:{parts.port}" if parts.port else literal
-                target = parts._replace(netloc=netloc).geturl()
-                host_header = parts.netloc.rpartition("@")[2]
-                return target, host_header, host if parts.scheme == "https" else None
-            refused.append(f"{address}, {reason}")
-        raise FetchError(
-            f"{url}: refused, {host} resolves to {'; '.join(refused)}; allow it with [fetch] allow_networks"
-        )
-
     def allowed(self, url: str) -> bool:
         """Whether robots.txt lets this client fetch ``url`` (robots.txt is fetched when not cached)."""
         try:
@@ -430,7 +357,7 @@ class Fetcher:
         The URL is checked by the guard first, so a host that may not be fetched at all fails as such,
         not as a host whose robots.txt could not be read.
         """
-        self._pin(url)
+        pin(url, self._allow)
         robots = self.robots.rules(url, self._robots_txt)
         agent = self.policy.user_agent
         if robots.unreachable:
@@ -465,42 +392,6 @@ class Fetcher:
                 time.sleep(start - now)
             with self._global:
                 yield
-
-
-# --------------------------------------------------------------------------- headers
-
-
-def _content_type(value: str | None) -> tuple[str | None, str | None]:
-    if not value:
-        return None, None
-    media, _, params = value.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, raw = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = raw.strip().strip("\"'") or None
-    return media.strip().lower() or None, charset
-
-
-def _retry_after(value: str | None, now: datetime | None = None) -> datetime | None:
-    if not value:
-        return None
-    value = value.strip()
-    now = now or datetime.now(UTC)
-    if value.isdigit():
-        return now + timedelta(seconds=int(value))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _max_age(value: str | None) -> int | None:
-    if not value or "no-store" in value.lower():
-        return None
-    match = _MAX_AGE.search(value)
-    return int(match.group(1)) if match else None
 
 
 def _timeout_name(exc: httpx.TimeoutException) -> str:

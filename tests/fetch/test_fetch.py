@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from feeds.errors import FetchError
-from feeds.fetch import Fetcher, FetchPolicy, RetryLater, StatusError, Validators, check_address
+from feeds.fetch import Fetcher, FetchPolicy, RetryLater, StatusError, Validators
+from feeds.guard import check_address
 from feeds.sources.feed import parse_feed
 
 from .conftest import ETAG, FEED, LAST_MODIFIED, Upstream
