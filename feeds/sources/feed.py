@@ -7,10 +7,8 @@ starts with ``https://jsonfeed.org/version/``) is mapped here to the same items.
 * The bytes are decoded once, by ``feeds.extract.encoding.decode``: a byte order
   mark, the transport's charset, the XML declaration, then detection; GB2312 is
   read as GB18030. feedparser then sees UTF-8.
-* A DOCTYPE is defused before parsing: external and parameter entities are
-  dropped, entities referring to entities are dropped, and a document whose
-  entities would expand beyond ``MAX_EXPANSION`` characters is refused.
-  feedparser's strict parser never fetches external entities either.
+* A DOCTYPE is defused before parsing (``feeds.sources.xmlsafe``); feedparser's
+  strict parser never fetches external entities either.
 * Item identity (``FeedItem.key``): the guid or id, else the link, else a hash
   of title and content; a key repeated within one feed gets ``#2``, ``#3``.
 * Dates are aware UTC; a date written without a zone is read in the source's
@@ -33,9 +31,8 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,70 +41,16 @@ from dateutil import parser as dateutil_parser
 from feedparser.datetimes import _parse_date
 
 from feeds.errors import ParseError
-from feeds.extract.encoding import charset_name, decode
+from feeds.extract.encoding import decode
+from feeds.sources.items import Enclosure, FeedItem, ParsedFeed, Upstream
+from feeds.sources.xmlsafe import declared_charset, defuse
 
 __all__ = ["Enclosure", "FeedItem", "ParsedFeed", "Upstream", "parse_feed"]
 
 MIN_YEAR = 1970  # an earlier date is a placeholder, not a date
-MAX_EXPANSION = 1_000_000  # characters all declared entities may add to a document
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 _XML_DECLARATION = re.compile(r"""^\s*<\?xml[^>]*?\?>""")
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
-_ROOT = re.compile(r"<[A-Za-z_]")
-_DOCTYPE = re.compile(r"(<!DOCTYPE\s[^\[>]*)(?:\[(.*?)\]\s*)?>", re.DOTALL | re.IGNORECASE)
-_ENTITY = re.compile(r"""<!ENTITY\s+(%\s+)?([^\s"'>]+)\s+(?:"([^"]*)"|'([^']*)'|([^>]*))\s*>""", re.DOTALL)
-_CHAR_REF = re.compile(r"^&#(?:\d+|x[0-9A-Fa-f]+);$")
-_ENTITY_REF = re.compile(r"&([A-Za-z_][\w.-]*);")
 _TAGS = re.compile(r"<[^>]*>")
-# UTF-16 and UTF-32 documents without a byte order mark, told by how "<?" is written (XML 1.0 appendix F).
-_WIDE = (
-    (b"\x00\x00\x00<", "utf-32-be"),
-    (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00<\x00?", "utf-16-be"),
-    (b"<\x00?\x00", "utf-16-le"),
-)
-
-
-class Enclosure(NamedTuple):
-    url: str
-    type: str | None
-    length: int | None
-
-
-@dataclass(frozen=True)
-class Upstream:
-    """The feed an item was read from: the item's own ``<source>`` when it names one, else the feed itself."""
-
-    feed_title: str | None
-    feed_url: str | None
-    feed_id: str | None
-    feed_updated: datetime | None
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    key: str  # identity within the feed
-    link: str | None  # the alternate link, absolute
-    title: str
-    authors: tuple[str, ...]
-    published: datetime | None
-    updated: datetime | None
-    content_html: str  # the full content when the feed has it, else the summary
-    summary_html: str
-    categories: tuple[str, ...]
-    enclosures: tuple[Enclosure, ...]
-    upstream: Upstream
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    title: str
-    link: str | None
-    id: str | None
-    updated: datetime | None
-    items: tuple[FeedItem, ...]
-    bozo_reason: str | None = None  # why the document was only partly readable
-    ttl_minutes: int | None = None  # RSS <ttl>: how long the feed may be cached
 
 
 def parse_feed(
@@ -122,68 +65,10 @@ def parse_feed(
         zone: tzinfo = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ParseError(f"{where}: unknown time zone {timezone!r}") from exc
-    text = decode(content, _declared(content, charset), html=False)
+    text = decode(content, declared_charset(content, charset), html=False)
     if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")):
         return _json_feed(text, url, zone, where)
-    return _xml_feed(_defuse(text, where), url, zone, where)
-
-
-# --------------------------------------------------------------------------- decoding and safety
-
-
-def _declared(content: bytes, charset: str | None) -> str | None:
-    """The charset label to try first: the transport's, when the bytes follow it, else the document's own."""
-    own: str | None = None
-    for mark, codec in _WIDE:
-        if content.startswith(mark):
-            own = codec
-    if own is None and (match := _XML_ENCODING.match(content[:1024])) is not None:
-        own = match.group(1).decode("ascii")
-    for label in (charset, own):
-        name = charset_name(label)
-        if name is None:
-            continue
-        try:
-            content.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        return label
-    return charset or own
-
-
-def _defuse(text: str, where: str) -> str:
-    """``text`` with a DOCTYPE that holds only harmless entity declarations, or none."""
-    root = _ROOT.search(text)
-    prolog_end = root.start() if root else len(text)
-    doctype = _DOCTYPE.search(text, 0, prolog_end)
-    if doctype is not None and doctype.group(2) is None:
-        return text  # no internal subset, nothing declared here; external DTDs are never read
-    if doctype is None:
-        if "<!ENTITY" in text[:prolog_end]:
-            raise ParseError(f"{where}: an entity declaration outside a well-formed DOCTYPE")
-        return text
-    kept: dict[str, str] = {}
-    for match in _ENTITY.finditer(doctype.group(2) or ""):
-        parameter, name, double, single, other = match.groups()
-        value = double if double is not None else single
-        if parameter or value is None or other:
-            continue  # parameter or external entity: never expanded
-        if "&" in value and not _CHAR_REF.match(value):
-            continue  # refers to other entities: the shape of every expansion bomb
-        kept[name] = value
-    body = text[doctype.end() :]
-    if kept:
-        uses = Counter(m.group(1) for m in _ENTITY_REF.finditer(body) if m.group(1) in kept)
-        growth = sum(len(kept[name]) * count for name, count in uses.items())
-        if growth > MAX_EXPANSION:
-            raise ParseError(
-                f"{where}: refused, the DOCTYPE's entities would add {growth} characters "
-                f"(over the {MAX_EXPANSION} limit)"
-            )
-    # One declaration a line, the layout feedparser's own DOCTYPE rewriting expects.
-    declarations = "".join(f'\n<!ENTITY {name} "{value}">' for name, value in kept.items())
-    replacement = doctype.group(1).rstrip() + (f" [{declarations}\n]>" if declarations else ">")
-    return text[: doctype.start()] + replacement + body
+    return _xml_feed(defuse(text, where), url, zone, where)
 
 
 # --------------------------------------------------------------------------- RSS and Atom
