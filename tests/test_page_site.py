@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -24,7 +24,7 @@ import pytest
 from feeds.cli import main
 from feeds.config import Settings, load_settings
 from feeds.models import Article, Precision
-from feeds.serve.jobs import dry_run, ingest
+from feeds.serve.jobs import dry_run, ingest, prune
 from feeds.store import Store
 from tests.conftest import local_server, make_instance
 
@@ -405,3 +405,36 @@ def test_a_run_cut_short_fetches_the_missed_articles_next_time(
         assert cut in {a.link for a in store.feed_articles(None, 50)}
         assert store.count_articles() == 4
         assert site.paths().count("/a/reprint-1.html") == 0  # stored before the crash: not fetched again
+
+
+def test_with_retention_every_list_page_is_walked_now_and_then_so_listed_articles_are_not_forgotten(
+    site: Site, settings: Settings
+) -> None:
+    settings = replace(settings, retention=replace(settings.retention, days=3))  # a walk of every page each day
+    with Store.open(settings.database_url) as store:
+        ingest(settings, store, now=NOW)
+        site.clear()
+        ingest(settings, store, now=NOW + timedelta(hours=2))  # the same day: the first list page, not modified
+        assert "/list/index_1.html" not in site.paths()
+        page = (SITE / "list" / "index.html").read_bytes()
+        for day in (1, 2, 3):
+            # the first page changes every day (a visit counter) and lists nothing new
+            site.overrides["/list/index.html"] = page + f"<!-- {day * 1000} visits -->".encode()
+            site.clear()
+            [result] = ingest(settings, store, now=NOW + timedelta(days=day)).sources
+            assert (result.new, result.error) == (0, None)
+            paths = site.paths()
+            assert "/list/index_1.html" in paths  # walked, though the first page lists no unseen article
+            assert not ARTICLE_PATHS & set(paths)  # and no article fetched again
+        prune(settings, store, now=NOW + timedelta(days=4))  # forgets what was last listed over 3 days ago
+
+        # page 1 gains an article, so the run goes on to page 2: its article is still known
+        new_item = '<li><a href="/a/reprint-3.html">新的一篇</a><span class="date">2024-12-24</span></li>'
+        listed = '<ul class="news-list">'
+        site.overrides["/list/index.html"] = page.replace(listed.encode(), (listed + new_item).encode())
+        site.statuses["/a/reprint-3.html"] = 404
+        site.clear()
+        ingest(settings, store, now=NOW + timedelta(days=4, hours=1))
+        paths = site.paths()
+        assert "/list/index_1.html" in paths and "/a/reprint-3.html" in paths
+        assert "/a/reprint-2.html" not in paths

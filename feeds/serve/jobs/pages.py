@@ -47,8 +47,8 @@ def page_documents(
 
     The first list page is fetched with conditional GET; when it did not change,
     nothing else is. Later pages are read while the one before listed an
-    unseen article (all of them on a first run, and after article errors), up
-    to ``max_pages``. Every request obeys robots.txt and the
+    unseen article (all of them on a first run, after article errors, and, with
+    retention, once in each third of ``[retention] days``), up to ``max_pages``. Every request obeys robots.txt and the
     source's ``min_delay``. An article that robots.txt disallows, or that answers
     404 or 410, is marked seen and never fetched again (a 404 counts as failed);
     other article errors are retried at the next run, whose list page is then
@@ -57,13 +57,14 @@ def page_documents(
     assert source.listing is not None and source.url is not None
     listing = source.listing
     state = started(store, source, now)
-    full = not (state.etag or state.last_modified or state.body_hash)  # first run, or articles to retry
+    walk = _walk_due(state.last_ok_at, now, settings.retention.days)
+    full = walk or not (state.etag or state.last_modified or state.body_hash)  # first run, or articles to retry
     last_ok = state.last_ok_at
     try:
         result.url = state.url or source.url
         fetched = fetcher.fetch(
             state.url or source.url,
-            Validators(state.etag, state.last_modified, state.body_hash),
+            Validators() if walk else Validators(state.etag, state.last_modified, state.body_hash),
             robots=True,
             min_delay=listing.min_delay,
         )
@@ -125,6 +126,19 @@ class _Missed(NamedTuple):
 
     kind: str
     reason: str
+
+
+def _walk_due(last_ok: datetime | None, now: datetime, days: int) -> bool:
+    """Whether this run reads every list page, whatever changed: the first good run in each third of ``days``.
+
+    Retention forgets a document its source has not listed for ``days``, and a
+    run that stops at a list page without unseen links does not see the later
+    ones. Walking them all this often touches every document still listed.
+    """
+    if not days or last_ok is None:
+        return False
+    period = days * 86400 / 3
+    return last_ok.timestamp() // period != now.timestamp() // period
 
 
 def _page_article(fetcher: Fetcher, source: Source, link: ListLink) -> RawItem | _Missed:
