@@ -77,6 +77,14 @@ def _examples(*lines: str) -> str:
     return "examples:\n" + "".join(f"  {line}\n" for line in lines)
 
 
+def _command(parent: Any, name: str, help_: str, description: str, epilog: str) -> argparse.ArgumentParser:
+    """A subcommand of ``parent`` whose description and examples are printed as written."""
+    parser: argparse.ArgumentParser = parent.add_parser(
+        name, help=help_, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run.py",
@@ -91,59 +99,59 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-json", action="store_true", help="log JSON lines instead of key=value")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser(
+    _command(
+        commands,
         "run",
-        help="run the scheduler and the HTTP server (default)",
-        description="Run the sources when due and publish what changed, and serve the output tree over HTTP. "
+        "run the scheduler and the HTTP server (default)",
+        "Run the sources when due and publish what changed, and serve the output tree over HTTP. "
         "Stops cleanly on Ctrl-C or SIGTERM.",
-        epilog=_examples("python run.py", "python run.py --config /etc/feeds run --log-json"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        _examples("python run.py", "python run.py --config /etc/feeds run --log-json"),
     )
-    ingest = commands.add_parser(
+    ingest = _command(
+        commands,
         "ingest",
-        help="read sources and store new or changed articles, then publish",
-        description="Read the sources that are due (every capture folder, and the feed and page sources whose\n"
+        "read sources and store new or changed articles, then publish",
+        "Read the sources that are due (every capture folder, and the feed and page sources whose\n"
         "next check has come), store what is new or changed, and rebuild the feeds that changed.\n"
         "With --source, the sources named run whether due or not.\n"
         "On a terminal, a progress bar shows the sources as they finish.",
-        epilog="examples:\n  python run.py ingest --once\n  python run.py ingest --once --source inbox --source gov",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        _examples("python run.py ingest --once", "python run.py ingest --once --source inbox --source gov"),
     )
     ingest.add_argument("--once", action="store_true", help="run a single pass and exit (the only mode here)")
     ingest.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
-    commands.add_parser(
+    _command(
+        commands,
         "build",
-        help="regenerate the feeds and index from the database",
-        description="Write every feed (RSS, Atom, JSON Feed), archive page, index.html and opml.xml from the "
+        "regenerate the feeds and index from the database",
+        "Write every feed (RSS, Atom, JSON Feed), archive page, index.html and opml.xml from the "
         "database; files whose bytes would not change are not touched.",
-        epilog=_examples("python run.py build", "python run.py --config /etc/feeds build"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        _examples("python run.py build", "python run.py --config /etc/feeds build"),
     )
-    commands.add_parser(
+    _command(
+        commands,
         "serve",
-        help="serve the output tree over HTTP without ingesting",
-        description="Serve the output directory with ETag, Last-Modified, 304 and gzip.",
-        epilog=_examples("python run.py serve", "FEEDS_CONFIG=/etc/feeds python run.py serve"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "serve the output tree over HTTP without ingesting",
+        "Serve the output directory with ETag, Last-Modified, 304 and gzip.",
+        _examples("python run.py serve", "FEEDS_CONFIG=/etc/feeds python run.py serve"),
     )
-    commands.add_parser(
+    _command(
+        commands,
         "status",
-        help="print articles per category and sources",
-        description="Show configured sources and the stored articles per category.",
-        epilog=_examples("python run.py status", "python run.py --config /etc/feeds status"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "print articles per category and sources",
+        "Show configured sources and the stored articles per category.",
+        _examples("python run.py status", "python run.py --config /etc/feeds status"),
     )
-    parse = commands.add_parser(
+    parse = _command(
+        commands,
         "parse",
-        help="extract and normalize a capture, a feed or a URL, print the articles",
-        description="Run extraction and normalization without storing anything: a capture file (.txt, .html), "
+        "extract and normalize a capture, a feed or a URL, print the articles",
+        "Run extraction and normalization without storing anything: a capture file (.txt, .html), "
         "a feed file (.xml, .rss, .atom, .rdf, .json: every entry) or an http(s) URL of a page or a feed.",
-        epilog=_examples(
+        _examples(
             "python run.py parse config/samples/inbox/sdzx-party-leadership.txt --json",
             "python run.py parse feed.xml --source gov-feed",
             "python run.py parse https://www.example.gov.cn/art/2024/4/18/art_1.html",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parse.add_argument("path", metavar="PATH_OR_URL", help="a capture file, a feed file, or a URL")
     parse.add_argument("--json", action="store_true", help="print a JSON list of articles (the default)")
@@ -153,17 +161,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _source_parsers(commands: Any) -> None:
-    def sub(parent: Any, name: str, help_: str, description: str, epilog: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = parent.add_parser(
-            name,
-            help=help_,
-            description=description,
-            epilog=epilog,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        return parser
-
-    sources = sub(
+    sources = _command(
         commands,
         "sources",
         "list, add, remove, enable, disable or test configured sources",
@@ -171,8 +169,9 @@ def _source_parsers(commands: Any) -> None:
         SOURCES_EXAMPLES,
     )
     actions = sources.add_subparsers(dest="action", metavar="ACTION", required=True)
-    sub(actions, "list", "print the sources", "Print id, kind, category, enabled and URL or path.", SOURCES_EXAMPLES)
-    add = sub(
+    listing = "Print id, kind, category, enabled and URL or path."
+    _command(actions, "list", "print the sources", listing, SOURCES_EXAMPLES)
+    add = _command(
         actions,
         "add",
         "add a feed source",
@@ -183,7 +182,7 @@ def _source_parsers(commands: Any) -> None:
     add.add_argument("--category", required=True, metavar="SLUG", help="a category slug from categories.toml")
     add.add_argument("--id", metavar="ID", help="the source id (default: from the URL)")
     add.add_argument("--name", metavar="NAME", help="the source's display name")
-    test = sub(
+    test = _command(
         actions,
         "test",
         "dry run: read a source's list page and first articles, store nothing",
@@ -199,10 +198,10 @@ def _source_parsers(commands: Any) -> None:
         ("disable", "set enabled = false on a source"),
         ("enable", "enable a disabled source"),
     ):
-        sub(actions, action, help_, help_[0].upper() + help_[1:] + ".", SOURCES_EXAMPLES).add_argument(
+        _command(actions, action, help_, help_[0].upper() + help_[1:] + ".", SOURCES_EXAMPLES).add_argument(
             "id", metavar="ID", help="the source id"
         )
-    imports = sub(
+    imports = _command(
         commands,
         "import-opml",
         "add the feeds of an OPML subscription list as sources",
@@ -211,7 +210,7 @@ def _source_parsers(commands: Any) -> None:
     )
     imports.add_argument("file", metavar="FILE", help="an OPML file")
     imports.add_argument("--category", metavar="SLUG", help="category of feeds outside any category outline")
-    sub(
+    _command(
         commands,
         "export-opml",
         "print the feed sources as OPML",
