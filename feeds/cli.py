@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feeds.config import Settings, load_settings
+from feeds.config import LOG_LEVELS, Settings, load_settings
 from feeds.console import Progress, article_json, print_dry_run, print_sources, print_status
 from feeds.errors import ConfigError, FeedsError
 from feeds.models import Source, SourceKind
@@ -95,8 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="DIR", help="configuration directory (default: env FEEDS_CONFIG, else ./config)"
     )
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    parser.add_argument("--log-json", action="store_true", help="log JSON lines instead of key=value")
+    parser.add_argument(
+        "--log-level", choices=LOG_LEVELS, help="what to log (default: [log] level, else info)"
+    )
+    parser.add_argument(
+        "--log-json", action="store_true", help="log JSON lines instead of key=value (default: [log] format)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     _command(
@@ -223,9 +227,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     from feeds import logs
 
-    logs.configure(args.log_level, as_json=args.log_json)
+    logs.configure(args.log_level or "info", as_json=args.log_json)
     try:
         settings = load_settings(args.config)
+        # the command line wins over [log]
+        logs.configure(args.log_level or settings.log.level, as_json=args.log_json or settings.log.format == "json")
         code = _dispatch(args, settings)
     except ConfigError as exc:
         print(f"feeds: {exc}", file=sys.stderr)

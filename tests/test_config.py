@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from feeds.config import load_settings
+from feeds.config import LogSettings, load_settings
 from feeds.errors import ConfigError
 from feeds.models import SourceKind
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_instance
 
 
 @pytest.fixture
@@ -74,6 +77,8 @@ def test_environment_selects_directory_and_database(config_dir: Path, monkeypatc
         ("categories.toml", ('slug = "news"', 'slug = "News!"'), "categories.toml: category[0].slug: expected a slug"),
         ("disclaimers.toml", ('kind = "takedown"', 'kind = "whatever"'), "disclaimers.toml: rule[4].kind"),
         ("feeds.toml", ("[server]", "[server"), "feeds.toml: not valid TOML"),
+        ("feeds.toml", ('format = "text"', 'format = "yaml"'), "feeds.toml: log.format: expected one of"),
+        ("feeds.toml", ('level = "info"', 'level = "loud"'), "feeds.toml: log.level: expected one of"),
     ],
 )
 def test_a_bad_value_names_its_file_and_key(config_dir: Path, file: str, edit: tuple[str, str], expected: str) -> None:
@@ -134,3 +139,34 @@ def test_rights_template_by_language_when_source_and_category_have_none(config_d
     assert settings.rights_template(inbox, "en-US").startswith("Reprinted from")
     assert settings.rights_template(inbox, "zh-CN") == settings.disclaimers.rights_template
     assert settings.rights_template(inbox, None) == settings.disclaimers.rights_template
+
+
+def test_log_format_and_level_come_from_the_config_and_the_command_line_wins(tmp_path: Path) -> None:
+    config = make_instance(tmp_path)
+    main = config / "feeds.toml"
+    main.write_text(main.read_text(encoding="utf-8") + '\n[log]\nformat = "json"\nlevel = "info"\n', encoding="utf-8")
+    assert load_settings(config).log == LogSettings(level="info", format="json")
+
+    def logged(*args: str) -> list[str]:
+        env = {name: value for name, value in os.environ.items() if name != "FEEDS_DATABASE_URL"}
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "run.py"), "--config", str(config), *args, "ingest", "--once"],
+            capture_output=True, text=True, timeout=120, env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stderr.strip().splitlines()
+
+    lines = logged()
+    records = [json.loads(line) for line in lines]  # every line one JSON object
+    assert any(r["msg"] == "source ingested" and r["source_id"] == "inbox" for r in records)
+    assert not logged("--log-level", "warning")  # nothing at warning or above in a good run
+
+
+def test_the_configuration_reference_lists_every_key_of_the_bundled_feeds_toml() -> None:
+    reference = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    with (ROOT / "config" / "feeds.toml").open("rb") as fh:
+        bundled = tomllib.load(fh)
+    missing = [
+        f"[{table}] {key}" for table, keys in bundled.items() for key in keys if f"`[{table}] {key}`" not in reference
+    ]
+    assert missing == []

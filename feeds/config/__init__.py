@@ -17,10 +17,12 @@ it), ``FEEDS_DATABASE_URL`` overrides ``[database] url``.
 from feeds.config.load import config_dir_from, load_settings
 from feeds.config.settings import (
     DEFAULT_CONFIG_DIR,
+    LOG_LEVELS,
     SLUG_RE,
     DisclaimerRule,
     DisclaimerSettings,
     FetchSettings,
+    LogSettings,
     RetentionSettings,
     ScheduleSettings,
     Settings,
@@ -28,10 +30,12 @@ from feeds.config.settings import (
 
 __all__ = [
     "DEFAULT_CONFIG_DIR",
+    "LOG_LEVELS",
     "SLUG_RE",
     "DisclaimerRule",
     "DisclaimerSettings",
     "FetchSettings",
+    "LogSettings",
     "RetentionSettings",
     "ScheduleSettings",
     "Settings",

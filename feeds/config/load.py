@@ -8,9 +8,11 @@ from pathlib import Path
 from feeds.config.pages import PAGE_KEYS, listing_rules, read_seconds, site_rules, source_rules
 from feeds.config.settings import (
     DEFAULT_CONFIG_DIR,
+    LOG_LEVELS,
     DisclaimerRule,
     DisclaimerSettings,
     FetchSettings,
+    LogSettings,
     RetentionSettings,
     ScheduleSettings,
     Settings,
@@ -52,7 +54,7 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
     categories_doc = Table(read_toml(directory / "categories.toml"), "categories.toml")
     disclaimers_doc = Table(read_toml(directory / "disclaimers.toml"), "disclaimers.toml")
 
-    main.only("database", "output", "server", "defaults", "fetch", "schedule", "retention")
+    main.only("database", "output", "server", "defaults", "fetch", "schedule", "retention", "log")
     database = main.table("database")
     database.only("url")
     output = main.table("output")
@@ -71,6 +73,8 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
     schedule.only("tick_seconds", "concurrency", "publish_delay_seconds", "prune_hours")
     retention = main.table("retention")
     retention.only("days", "archives")
+    log = main.table("log")
+    log.only("level", "format")
     if "cycle_seconds" in defaults.data and "tick_seconds" in schedule.data:
         raise defaults.error("cycle_seconds", "set [schedule] tick_seconds only (cycle_seconds is its older name)")
     older = defaults.get("cycle_seconds", int, 60, check=check_positive)
@@ -125,6 +129,10 @@ def load_settings(config_dir: str | os.PathLike[str] | None = None) -> Settings:
         retention=RetentionSettings(
             days=retention.get("days", int, 0, check=check_not_negative),
             archives=retention.get("archives", bool, True),
+        ),
+        log=LogSettings(
+            level=log.get("level", str, "info", check=check_one_of(LOG_LEVELS)),
+            format=log.get("format", str, "text", check=check_one_of(("text", "json"))),
         ),
     )
 

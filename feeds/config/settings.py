@@ -56,6 +56,15 @@ class RetentionSettings:
     archives: bool = True  # feeds link to RFC 5005 archive pages of older articles
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: str = "info"  # debug, info, warning or error
+    format: str = "text"  # "text": key=value lines; "json": one JSON object a line
+
+
 @dataclass(frozen=True)
 class Settings:
     config_dir: Path
@@ -78,6 +87,7 @@ class Settings:
     admin_token: str | None = None  # enables POST /admin/refresh with "Authorization: Bearer <token>"
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    log: LogSettings = field(default_factory=LogSettings)
     sites: tuple[SiteRules, ...] = ()  # [[site]] extraction rules by host
 
     @property
