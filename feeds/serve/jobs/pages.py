@@ -48,8 +48,9 @@ def page_documents(
     The first list page is fetched with conditional GET; when it did not change,
     nothing else is. Later pages are read while the one before listed an
     unseen article (all of them on a first run, after article errors, and, with
-    retention, once in each third of ``[retention] days``), up to ``max_pages``. Every request obeys robots.txt and the
-    source's ``min_delay``. An article that robots.txt disallows, or that answers
+    retention, once in each third of ``[retention] days``), up to
+    ``max_pages``. Every request obeys robots.txt and the source's
+    ``min_delay``. An article that robots.txt disallows, or that answers
     404 or 410, is marked seen and never fetched again (a 404 counts as failed);
     other article errors are retried at the next run, whose list page is then
     read in full. List-page errors back off like a feed's.

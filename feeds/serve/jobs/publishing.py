@@ -18,16 +18,16 @@ from feeds.store import PruneResult, Store
 log = logging.getLogger(__name__)
 
 
-def build(settings: Settings, store: Store, *, only: Iterable[str] | None = None,
-          pinger: Pinger | None = None) -> list[Path]:
+def build(
+    settings: Settings, store: Store, *, only: Iterable[str] | None = None, pinger: Pinger | None = None
+) -> list[Path]:
     """Render the feeds, their archive pages, the index and the OPML list; return the files rewritten.
 
     ``only`` names the category slugs whose feeds changed (the ``all`` feed is
-    rendered with them); None renders every feed and every archive page. The
-    WebSub hub, when there is one, is pinged through ``pinger`` in the
-    background, or at once without it. Files
+    rendered with them); None renders every feed and every archive page. Files
     whose bytes did not change are left untouched, so a rebuild of unchanged
-    data rewrites nothing.
+    data rewrites nothing. The WebSub hub, when there is one, is pinged through
+    ``pinger`` in the background, or at once without it.
     """
     started = time.monotonic()
     feeds = [_feed(settings, store, c.slug, c.title, c.description, c.language, c.icon) for c in settings.categories]
