@@ -97,4 +97,7 @@ class Pinger:
                     return  # closed, and nothing left to send
                 batch, self._queued = self._queued, {}
             for hub, urls in batch.items():
-                ping(hub, list(urls), timeout=self._timeout, transport=self._transport)
+                try:
+                    ping(hub, list(urls), timeout=self._timeout, transport=self._transport)
+                except Exception:  # the thread must outlive any one batch
+                    log.exception("websub ping failed", extra={"hub": hub, "urls": len(urls)})
