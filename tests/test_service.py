@@ -269,3 +269,36 @@ def _stop_during_a_hanging_fetch(tmp_path: Path, upstream_port: int, requests: l
     finally:
         if process.poll() is None:
             _stop(process)
+
+
+def test_sighup_reads_the_configuration_again_and_a_new_source_is_published(tmp_path: Path) -> None:
+    port = free_port()
+    config = make_instance(tmp_path, port=port, cycle_seconds=3600)  # no second tick: only SIGHUP can do it
+    base = f"http://127.0.0.1:{port}"
+    process = _start(config)
+    try:
+        health = _wait_for(f"{base}/healthz", time.monotonic() + 30).json()
+        deadline = time.monotonic() + 10
+        while health["last_good_cycle_age_s"] is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            health = httpx.get(f"{base}/healthz", timeout=2).json()
+        extra = tmp_path / "extra"
+        extra.mkdir()
+        (extra / "one.txt").write_text(
+            "重读配置后的文章\n发布时间:2024-12-24 09:00\n会议围绕重读配置开展协商。委员们提出了意见建议。\n",
+            encoding="utf-8",
+        )
+        with (config / "sources.toml").open("a", encoding="utf-8") as fh:
+            fh.write(f'\n[[source]]\nid = "extra"\nkind = "capture"\npath = "{extra}"\ncategory = "news"\n')
+        process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        titles: list[str] = []
+        while "重读配置后的文章" not in titles and time.monotonic() < deadline:
+            time.sleep(0.2)
+            titles = [e.title for e in feedparser.parse(httpx.get(f"{base}/feeds/news.rss").content).entries]
+        assert "重读配置后的文章" in titles
+        assert "<td>extra</td>" in httpx.get(f"{base}/status", timeout=5).text
+    finally:
+        if process.poll() is None:
+            output = _stop(process)
+    assert "configuration reloaded" in output

@@ -16,9 +16,10 @@ one is coalesced with ``max_instances=1`` and a misfire grace time:
 * ``prune`` every ``[schedule] prune_hours``: applies ``[retention]``.
 
 A refresh asked for over HTTP (``POST /admin/refresh``) runs as a one-off job
-that waits for a running job to finish and publishes at once. SIGINT and
-SIGTERM stop the server, then let a running job finish its current write
-before the process exits.
+that waits for a running job to finish and publishes at once. Each tick
+first reads the configuration again when its files changed, SIGHUP at once
+(``feeds.serve.reload``). SIGINT and SIGTERM stop the server, then let a
+running job finish its current write before the process exits.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from feeds.publish.websub import Pinger
 from feeds.robots import RobotsCache
 from feeds.serve.jobs import build, ingest, prune
 from feeds.serve.metrics import ServiceMetrics
+from feeds.serve.reload import ConfigWatch
 from feeds.serve.server import serve
 from feeds.serve.status import StatusRoutes
 from feeds.serve.web import make_app
@@ -65,6 +67,7 @@ class Cycle:
         metrics: ServiceMetrics | None = None,
         later: Callable[[float], object] | None = None,
         pinger: Pinger | None = None,
+        watch: ConfigWatch | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -72,6 +75,8 @@ class Cycle:
         self.metrics = metrics if metrics is not None else ServiceMetrics()
         self.later = later
         self.pinger = pinger
+        self.watch = watch  # the configuration, reloaded at each tick when its files changed
+        self.on_reload: Callable[[Settings], object] | None = None
         self.built_once = False
         self.last_ok: datetime | None = None
         self._lock = threading.Lock()
@@ -84,7 +89,23 @@ class Cycle:
 
     def __call__(self) -> None:
         with self._lock:
+            self._reload()
             self._run(None)
+
+    def reload(self) -> None:
+        """A tick now that reads the configuration again, changed files or not (SIGHUP)."""
+        if self.watch is not None:
+            self.watch.ask()
+        self()
+
+    def _reload(self) -> None:
+        new = self.watch.changed() if self.watch is not None else None
+        if new is None:
+            return
+        self.settings = new
+        self.built_once = False  # categories, titles or rules may have changed: the next publish writes everything
+        if self.on_reload is not None:
+            self.on_reload(new)
 
     def request(self, source_id: str) -> None:
         with self._requested_lock:
@@ -172,7 +193,7 @@ def run_service(settings: Settings) -> None:
         scheduler.add_job(cycle.publish, "date", run_date=when, id="publish", replace_existing=True)
 
     pinger = Pinger() if settings.websub_hub else None
-    cycle = Cycle(settings, store, metrics=metrics, later=later, pinger=pinger)
+    cycle = Cycle(settings, store, metrics=metrics, later=later, pinger=pinger, watch=ConfigWatch(settings))
 
     def refresh(source_id: str) -> None:
         cycle.request(source_id)
@@ -183,6 +204,11 @@ def run_service(settings: Settings) -> None:
         settings, store, metrics, last_good=lambda: cycle.last_ok, scheduler_running=lambda: scheduler.running,
         refresh=refresh,
     )  # fmt: skip
+
+    def reloaded(new: Settings) -> None:
+        status.settings = new
+
+    cycle.on_reload = reloaded
     app = make_app(settings.output_dir, cache_control=settings.cache_control, extra_routes=status.routes())
     metrics.count_requests(lambda: app.requests)
     cycle.on_written = app.tree.invalidate
@@ -196,7 +222,13 @@ def run_service(settings: Settings) -> None:
         cycle.stop.set()
         stop.set()
 
+    def _reload(signum: int, _frame: FrameType | None) -> None:
+        log.info("reloading the configuration", extra={"signal": signal.Signals(signum).name})
+        scheduler.add_job(cycle.reload, id="reload", replace_existing=True)
+
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    if hasattr(signal, "SIGHUP"):
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _reload)
     scheduler.start()
     log.info(
         "service started",

@@ -18,6 +18,7 @@ from feeds.config import Settings, load_settings
 from feeds.errors import StoreError
 from feeds.publish.websub import Pinger
 from feeds.serve.jobs import ingest, prune
+from feeds.serve.reload import ConfigWatch
 from feeds.serve.scheduler import Cycle
 from feeds.store import Store
 from tests.conftest import local_server, make_instance
@@ -345,3 +346,68 @@ def test_a_slow_websub_hub_holds_up_no_publish(tmp_path: Path, upstream: tuple[U
     formats = ("rss", "atom", "json")
     news_and_all = {f"{settings.base_url}feeds/{slug}.{fmt}" for slug in ("news", "all") for fmt in formats}
     assert news_and_all <= set(urls)
+
+
+def test_a_source_added_while_the_service_runs_is_read_at_the_next_tick(
+    tmp_path: Path, upstream: tuple[Upstream, int]
+) -> None:
+    state, port = upstream
+    state.pause = 0
+    settings = _settings(tmp_path, port)
+    with Store.open(settings.database_url) as store:
+        cycle = Cycle(settings, store, watch=ConfigWatch(settings))
+        cycle()
+        before = store.count_articles()
+        extra = tmp_path / "extra"
+        extra.mkdir()
+        (extra / "one.txt").write_text(
+            "新增来源的文章\n发布时间:2024-12-24 09:00\n会议围绕新增来源的工作开展协商。委员们提出了意见建议。\n",
+            encoding="utf-8",
+        )
+        with (settings.config_dir / "sources.toml").open("a", encoding="utf-8") as fh:
+            fh.write(f'\n[[source]]\nid = "extra"\nkind = "capture"\npath = "{extra}"\ncategory = "news"\n')
+        cycle()
+        assert cycle.settings.source("extra").path == extra
+        assert store.count_articles() == before + 1
+        titles = [e.title for e in feedparser.parse((settings.output_dir / "feeds" / "news.rss").read_bytes()).entries]
+        assert "新增来源的文章" in titles
+
+
+def test_a_configuration_that_does_not_load_is_logged_and_the_last_one_kept(
+    tmp_path: Path, upstream: tuple[Upstream, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    state, port = upstream
+    state.pause = 0
+    settings = _settings(tmp_path, port)
+    sources = settings.config_dir / "sources.toml"
+    with Store.open(settings.database_url) as store:
+        cycle = Cycle(settings, store, watch=ConfigWatch(settings))
+        cycle()
+        sources.write_text(sources.read_text(encoding="utf-8").replace('kind = "feed"', 'kind = "ftp"', 1))
+        cycle()  # the tick goes on with the configuration it had
+        assert cycle.settings is settings
+        [record] = [r for r in caplog.records if r.getMessage().startswith("configuration not reloaded")]
+        assert "sources.toml: source[1].kind" in record.error
+        assert len(state.paths) == SOURCES
+
+
+def test_keys_the_process_was_built_around_wait_for_a_restart(
+    tmp_path: Path, upstream: tuple[Upstream, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    state, port = upstream
+    state.pause = 0
+    settings = _settings(tmp_path, port)
+    main = settings.config_dir / "feeds.toml"
+    watch = ConfigWatch(settings)
+    text = main.read_text(encoding="utf-8")
+    edited = text.replace(f"port = {settings.server_port}", "port = 1")
+    edited = edited.replace("[output]\n", '[output]\ntitle = "新"\n')
+    main.write_text(edited, encoding="utf-8")
+    new = watch.changed()
+    assert new is not None and new.server_port == settings.server_port  # kept until a restart
+    assert new.site_title == "新"  # applied at once
+    [record] = [r for r in caplog.records if r.getMessage().startswith("configuration keys")]
+    assert record.keys == "server_port"
+    assert watch.changed() is None  # nothing changed since
+    watch.ask()
+    assert watch.changed() is None  # asked, read again, and the same as before
