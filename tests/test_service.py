@@ -32,6 +32,16 @@ def _wait_for(url: str, deadline: float) -> httpx.Response:
     raise AssertionError(f"{url} did not answer 200 in time ({last})")
 
 
+def _first_cycle_done(base: str) -> None:
+    """Wait until the service at ``base`` answers and reports a good cycle."""
+    health = _wait_for(f"{base}/healthz", time.monotonic() + 30).json()
+    deadline = time.monotonic() + 10
+    while health["last_good_cycle_age_s"] is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        health = httpx.get(f"{base}/healthz", timeout=2).json()
+    assert health["last_good_cycle_age_s"] is not None, health
+
+
 def test_service_ingests_publishes_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     config = make_instance(tmp_path, port=port, cycle_seconds=1)
@@ -203,12 +213,7 @@ def _restart_without_refetch(tmp_path: Path, upstream_port: int, requests: list[
 
     process = _start(config)
     try:
-        health = _wait_for(f"{base}/healthz", time.monotonic() + 30).json()
-        deadline = time.monotonic() + 10
-        while health["last_good_cycle_age_s"] is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-            health = httpx.get(f"{base}/healthz", timeout=2).json()
-        assert health["last_good_cycle_age_s"] is not None
+        _first_cycle_done(base)
         time.sleep(2.5)  # a few ticks of the restarted service
         assert requests == ["/feed.xml"], "the restarted service fetched a source that was not due"
         titles = [e.title for e in feedparser.parse(httpx.get(f"{base}/feeds/news.rss").content).entries]
@@ -277,11 +282,7 @@ def test_sighup_reads_the_configuration_again_and_a_new_source_is_published(tmp_
     base = f"http://127.0.0.1:{port}"
     process = _start(config)
     try:
-        health = _wait_for(f"{base}/healthz", time.monotonic() + 30).json()
-        deadline = time.monotonic() + 10
-        while health["last_good_cycle_age_s"] is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-            health = httpx.get(f"{base}/healthz", timeout=2).json()
+        _first_cycle_done(base)
         extra = tmp_path / "extra"
         extra.mkdir()
         (extra / "one.txt").write_text(
