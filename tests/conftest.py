@@ -6,6 +6,7 @@ developer's machine, and fail under ``CI=true``, where it must be there.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -34,6 +35,16 @@ def require(condition: bool, why: str) -> None:
 def shared_dir() -> Path:
     """``../shared`` beside the checkout (or ``FEEDS_SHARED_DIR``)."""
     return Path(os.environ.get("FEEDS_SHARED_DIR", ROOT.parent / "shared"))
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_restored() -> Iterator[None]:
+    """A test that runs the CLI in-process points the root logger at its captured stderr; later tests get it back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

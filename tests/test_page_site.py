@@ -4,7 +4,7 @@ The site has two list pages, articles in three layouts (a reprint page with the
 seed's boilerplate and disclaimer, an old GB2312 table layout, a TRS CMS page
 with ``<meta>`` tags served under the host name ``localhost``), a robots.txt
 that disallows ``/private/`` (which the list links to) and a listed article
-that answers 404.
+that answers 410 (deleted).
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class Site:
 @pytest.fixture
 def site() -> Iterator[Site]:
     state = Site()
+    state.statuses["/a/missing.html"] = 410  # a deleted article: never requested again (404s are tried again)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -161,7 +162,7 @@ def test_one_ingest_yields_exactly_the_allowed_articles(site: Site, settings: Se
     with Store.open(settings.database_url) as store:
         report = ingest(settings, store, now=NOW)
         [result] = report.sources
-        assert (result.new, result.failed, result.error) == (4, 1, None)  # the 404 article failed
+        assert (result.new, result.failed, result.error) == (4, 1, None)  # the 410 article failed
         assert result.note == "1 article(s) disallowed by robots.txt"
         articles = {a.link: a for a in store.feed_articles(None, 50)}
 
@@ -276,7 +277,7 @@ def test_sources_test_prints_what_would_be_extracted(
     assert "  author:     刘洋" in trs
     assert "  published:  2024-12-18T08:12:00Z = 2024-12-18 16:12:00 Asia/Shanghai (minute)" in trs
     assert blocks[3].splitlines()[1] == "  error:      disallowed by robots.txt"
-    assert blocks[4].splitlines()[1] == "  error:      HTTP 404"
+    assert blocks[4].splitlines()[1] == "  error:      HTTP 410"
     # Nothing stored, nothing disallowed requested.
     assert not (settings.base_dir / "var" / "feeds.db").exists()
     assert "/private/secret.html" not in site.paths()
@@ -355,7 +356,7 @@ def test_article_errors_are_retried_and_list_page_errors_back_off(site: Site, se
     site.statuses["/a/reprint-2.html"] = 500
     with Store.open(settings.database_url) as store:
         [first] = ingest(settings, store, now=NOW).sources
-        assert (first.new, first.failed, first.error) == (3, 2, None)  # the 500 and the 404
+        assert (first.new, first.failed, first.error) == (3, 2, None)  # the 500 and the 410
         assert store.source_state("site").etag is None  # the list is read in full next time
 
         del site.statuses["/a/reprint-2.html"]
@@ -438,3 +439,35 @@ def test_with_retention_every_list_page_is_walked_now_and_then_so_listed_article
         paths = site.paths()
         assert "/list/index_1.html" in paths and "/a/reprint-3.html" in paths
         assert "/a/reprint-2.html" not in paths
+
+
+def test_a_listed_article_answering_404_is_tried_at_the_next_runs_and_read_once_it_is_up(
+    site: Site, settings: Settings
+) -> None:
+    site.statuses["/a/missing.html"] = 404  # linked a moment before the page is up
+    with Store.open(settings.database_url) as store:
+        [first] = ingest(settings, store, now=NOW).sources
+        assert (first.new, first.failed) == (4, 1)
+        assert store.source_state("site").etag is None  # the list is read in full next time
+        site.clear()
+        [second] = ingest(settings, store, now=NOW + timedelta(hours=1)).sources
+        assert (second.new, second.failed) == (0, 1)
+        assert site.paths().count("/a/missing.html") == 1 and not ARTICLE_PATHS & set(site.paths())
+        del site.statuses["/a/missing.html"]
+        site.overrides["/a/missing.html"] = (
+            '<html><head><meta charset="utf-8"><title>迟到的文章_示例转载网</title></head><body><h1>迟到的文章</h1>'
+            '<div class="content"><p>市政协召开专题协商会,围绕养老服务体系建设听取委员意见。</p></div></body></html>'
+        ).encode()
+        [third] = ingest(settings, store, now=NOW + timedelta(hours=2)).sources
+        assert (third.new, third.failed) == (1, 0)
+        assert "迟到的文章" in {a.title for a in store.feed_articles(None, 50)}
+        assert store.source_state("site").etag is not None  # nothing left to try again
+
+
+def test_a_listed_article_answering_404_at_every_try_is_given_up(site: Site, settings: Settings) -> None:
+    site.statuses["/a/missing.html"] = 404
+    with Store.open(settings.database_url) as store:
+        for hour in range(5):
+            ingest(settings, store, now=NOW + timedelta(hours=hour))
+        assert site.paths().count("/a/missing.html") == 3  # three runs tried it
+        assert store.source_state("site").etag is not None  # and the list is read conditionally again

@@ -33,6 +33,9 @@ from feeds.store import Store
 
 log = logging.getLogger(__name__)
 
+MISSING = "missing"  # the mark of an article that answered 410, or 404 at every try
+MISSING_TRIES = 3  # runs that request an article answering 404 (a list can link to it a moment before it is up)
+
 
 def page_documents(
     settings: Settings,
@@ -50,10 +53,11 @@ def page_documents(
     unseen article (all of them on a first run, after article errors, and, with
     retention, once in each third of ``[retention] days``), up to
     ``max_pages``. Every request obeys robots.txt and the source's
-    ``min_delay``. An article that robots.txt disallows, or that answers
-    404 or 410, is marked seen and never fetched again (a 404 counts as failed);
-    other article errors are retried at the next run, whose list page is then
-    read in full. List-page errors back off like a feed's.
+    ``min_delay``. An article that robots.txt disallows, or that answers 410,
+    is marked seen and never fetched again; one that answers 404 is tried at
+    ``MISSING_TRIES`` runs before it is given up the same way. Other article
+    errors are retried at the next run. After a 404 or an error, the next run
+    reads the list in full. List-page errors back off like a feed's.
     """
     assert source.listing is not None and source.url is not None
     listing = source.listing
@@ -89,7 +93,7 @@ def page_documents(
     disallowed = 0
     visited = [page.url]
     while True:
-        unseen = [link for link in page.links if listed(link.url) is None]
+        unseen = [link for link in page.links if _unseen(listed(link.url))]
         for link in unseen:
             outcome = _page_article(fetcher, source, link)
             if isinstance(outcome, RawItem):
@@ -97,9 +101,14 @@ def page_documents(
             elif outcome.kind == "disallowed":
                 disallowed += 1
                 store.mark_seen(source.id, link.url, "disallowed", None, now)
+            elif outcome.kind == "gone":
+                result.failed += 1
+                store.mark_seen(source.id, link.url, MISSING, None, now)
             elif outcome.kind == "missing":
                 result.failed += 1
-                store.mark_seen(source.id, link.url, "missing", None, now)
+                marker = _missing_again(listed(link.url))
+                store.mark_seen(source.id, link.url, marker, None, now)
+                retry = retry or marker != MISSING
             else:
                 result.failed += 1
                 retry = True
@@ -123,10 +132,21 @@ def page_documents(
 
 
 class _Missed(NamedTuple):
-    """Why a listed article has no page: ``disallowed`` (robots.txt), ``missing`` (404, 410) or ``error``."""
+    """Why a listed article has no page: ``disallowed`` (robots.txt), ``missing`` (404), ``gone`` (410) or ``error``."""
 
     kind: str
     reason: str
+
+
+def _unseen(marker: str | None) -> bool:
+    """Whether a listed article is to be fetched: never processed, or a 404 with tries left (``missing:N``)."""
+    return marker is None or marker.startswith(MISSING + ":")
+
+
+def _missing_again(marker: str | None) -> str:
+    """The document's marker after one more 404: ``missing:1``, ``missing:2``…, then ``missing`` for good."""
+    tries = int(marker.partition(":")[2] or 0) + 1 if marker is not None and marker.startswith(MISSING + ":") else 1
+    return MISSING if tries >= MISSING_TRIES else f"{MISSING}:{tries}"
 
 
 def _walk_due(last_ok: datetime | None, now: datetime, days: int) -> bool:
@@ -156,13 +176,13 @@ def _page_article(fetcher: Fetcher, source: Source, link: ListLink) -> RawItem |
         return _Missed("disallowed", "disallowed by robots.txt")
     except StatusError as exc:
         log.warning("article failed", extra={**where, "error": str(exc)})
-        return _Missed("missing" if exc.status in (404, 410) else "error", f"HTTP {exc.status}")
+        return _Missed({404: "missing", 410: "gone"}.get(exc.status, "error"), f"HTTP {exc.status}")
     except FeedsError as exc:
         log.warning("article failed", extra={**where, "error": str(exc)})
         return _Missed("error", str(exc))
     if fetched.status == "gone":
         log.warning("article gone (HTTP 410)", extra=where)
-        return _Missed("missing", "HTTP 410")
+        return _Missed("gone", "HTTP 410")
     return RawItem(
         source_id=source.id,
         key=link.url,
