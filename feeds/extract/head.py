@@ -110,9 +110,9 @@ def _ld_names(value: object) -> str:
 
 def head_title(doc: Element, ld_title: str) -> str:
     """The article's title: an explicit or ``<h1>`` title that agrees with ``<title>``, else the first found."""
-    head_title = ""
+    title_tag = ""
     for element in doc.iter("title"):
-        head_title = text_of(element)
+        title_tag = text_of(element)
         break
     named = {
         (tag.get("name") or tag.get("property") or "").strip().lower(): norm(tag.get("content"))
@@ -121,22 +121,22 @@ def head_title(doc: Element, ld_title: str) -> str:
     explicit = [named.get("articletitle", ""), named.get("og:title", ""), ld_title]
     headings = [text_of(h1) for h1 in doc.iter("h1")][:3]
     candidates = [c for c in (*explicit, *headings) if c]
-    if head_title:
+    if title_tag:
         for candidate in candidates:
-            if _agrees(candidate, head_title):
+            if _agrees(candidate, title_tag):
                 return candidate
-    return next((c for c in explicit if c), "") or head_title or (headings[0] if headings else "")
+    return next((c for c in explicit if c), "") or title_tag or (headings[0] if headings else "")
 
 
-def _agrees(candidate: str, head_title: str) -> bool:
+def _agrees(candidate: str, title_tag: str) -> bool:
     """``candidate`` is ``<title>``, or the part of it left when a site name is appended or prepended."""
-    if candidate == head_title or head_title in candidate:
+    if candidate == title_tag or title_tag in candidate:
         return True
-    if candidate not in head_title:
+    if candidate not in title_tag:
         return False
-    if head_title.startswith(candidate):
-        return len(candidate) * 10 >= len(head_title) * 3
-    return len(candidate) * 2 > len(head_title)  # elsewhere in <title>: the longer part is the title
+    if title_tag.startswith(candidate):
+        return len(candidate) * 10 >= len(title_tag) * 3
+    return len(candidate) * 2 > len(title_tag)  # elsewhere in <title>: the longer part is the title
 
 
 def head_language(doc: Element) -> str | None:
