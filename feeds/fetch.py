@@ -16,7 +16,8 @@
   ``total_timeout``;
 * at most ``per_host`` requests run at once against one host, ``global_limit``
   in all, and two successive requests to one host start at least
-  ``min_delay`` seconds apart, or the longer delay either of them asked for;
+  ``min_delay`` seconds apart, or the longer delay either of them asked for
+  (``feeds.throttle``);
 * with ``robots=True`` the URL (and every redirect hop) is checked against the
   host's robots.txt first, and ``Disallowed`` is raised for a path it forbids.
   robots.txt is fetched by this client, once per host and ``robots_ttl``
@@ -36,14 +37,13 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
@@ -52,6 +52,7 @@ from feeds.config import FetchSettings
 from feeds.errors import FetchError
 from feeds.guard import IPNetwork, pin
 from feeds.robots import MAX_CRAWL_DELAY, RobotsCache, robots_url
+from feeds.throttle import Throttle
 
 __all__ = [
     "Disallowed",
@@ -185,11 +186,8 @@ class Fetcher:
     ) -> None:
         self.policy = policy or FetchPolicy()
         self.robots = robots or RobotsCache(ttl=self.policy.robots_ttl, error_ttl=self.policy.robots_error_ttl)
-        self._last_start: dict[str, tuple[float, float]] = {}  # host → (monotonic start, delay) of its last request
         self._allow: list[IPNetwork] = [ipaddress.ip_network(n, strict=False) for n in self.policy.allow_networks]
-        self._global = threading.BoundedSemaphore(self.policy.global_limit)
-        self._hosts: dict[str, threading.BoundedSemaphore] = {}
-        self._hosts_lock = threading.Lock()
+        self._throttle = Throttle(self.policy.per_host, self.policy.global_limit)
         # No keep-alive: connections go to a checked address, and a pooled TLS connection opened for one
         # host name must not serve another name on the same address.
         self._client = httpx.Client(
@@ -221,7 +219,7 @@ class Fetcher:
             delay = max(min_delay, self.policy.min_delay)
             if robots:
                 delay = max(delay, self._check_robots(url))
-            with self._slot(url, delay), self._request(url, validators, hop) as response:
+            with self._throttle.slot(url, delay), self._request(url, validators, hop) as response:
                 status = response.status_code
                 if status in REDIRECTS and "location" in response.headers:
                     url = self._redirect(hop, url, status, response.headers["location"])
@@ -376,22 +374,6 @@ class Fetcher:
         except FetchError:
             return 0, b""
         return result.http_status, result.content
-
-    @contextmanager
-    def _slot(self, url: str, delay: float = 0.0) -> Iterator[None]:
-        host = (urlsplit(url).hostname or "").lower()
-        with self._hosts_lock:
-            semaphore = self._hosts.setdefault(host, threading.BoundedSemaphore(self.policy.per_host))
-        with semaphore:
-            with self._hosts_lock:  # the gap after the previous start: the longer of its delay and this one's
-                now = time.monotonic()
-                last, last_delay = self._last_start.get(host, (now - delay, 0.0))
-                start = max(now, last + max(delay, last_delay))
-                self._last_start[host] = (start, delay)
-            if start > now:
-                time.sleep(start - now)
-            with self._global:
-                yield
 
 
 def _timeout_name(exc: httpx.TimeoutException) -> str:
