@@ -147,6 +147,21 @@ def _upstream_feed() -> tuple[type[BaseHTTPRequestHandler], list[str]]:
     return Handler, requests
 
 
+def _instance_with_feed(
+    tmp_path: Path, port: int, upstream_port: int, source_id: str, *, fetch_keys: str = "", source_keys: str = ""
+) -> Path:
+    """An instance ticking every second, with one feed source ``source_id`` on the local upstream server."""
+    config = make_instance(tmp_path, port=port, cycle_seconds=1)
+    with (config / "feeds.toml").open("a", encoding="utf-8") as fh:
+        fh.write(f'[fetch]\nallow_networks = ["127.0.0.0/8"]\n{fetch_keys}')
+    with (config / "sources.toml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            f'\n[[source]]\nid = "{source_id}"\nkind = "feed"\nurl = "http://127.0.0.1:{upstream_port}/feed.xml"\n'
+            f'category = "news"\n{source_keys}'
+        )
+    return config
+
+
 def _start(config: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("FEEDS_DATABASE_URL", "FEEDS_CONFIG")}
     return subprocess.Popen(
@@ -176,14 +191,7 @@ def test_a_restart_resumes_without_fetching_sources_that_are_not_due(tmp_path: P
 
 def _restart_without_refetch(tmp_path: Path, upstream_port: int, requests: list[str]) -> None:
     port = free_port()
-    config = make_instance(tmp_path, port=port, cycle_seconds=1)
-    with (config / "feeds.toml").open("a", encoding="utf-8") as fh:
-        fh.write('[fetch]\nallow_networks = ["127.0.0.0/8"]\n')
-    with (config / "sources.toml").open("a", encoding="utf-8") as fh:
-        fh.write(
-            f'\n[[source]]\nid = "up"\nkind = "feed"\nurl = "http://127.0.0.1:{upstream_port}/feed.xml"\n'
-            'category = "news"\ninterval_minutes = 30\n'
-        )
+    config = _instance_with_feed(tmp_path, port, upstream_port, "up", source_keys="interval_minutes = 30\n")
     base = f"http://127.0.0.1:{port}"
     process = _start(config)
     try:
@@ -246,14 +254,7 @@ def test_sigterm_during_a_hanging_fetch_exits_in_time_and_the_source_runs_after_
 
 def _stop_during_a_hanging_fetch(tmp_path: Path, upstream_port: int, requests: list[float]) -> None:
     port = free_port()
-    config = make_instance(tmp_path, port=port, cycle_seconds=1)
-    with (config / "feeds.toml").open("a", encoding="utf-8") as fh:
-        fh.write('[fetch]\nallow_networks = ["127.0.0.0/8"]\ntotal_timeout = 60\n')
-    with (config / "sources.toml").open("a", encoding="utf-8") as fh:
-        fh.write(
-            f'\n[[source]]\nid = "slow"\nkind = "feed"\nurl = "http://127.0.0.1:{upstream_port}/feed.xml"\n'
-            'category = "news"\n'
-        )
+    config = _instance_with_feed(tmp_path, port, upstream_port, "slow", fetch_keys="total_timeout = 60\n")
     process = _start(config)
     try:
         deadline = time.monotonic() + 30
